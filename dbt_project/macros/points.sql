@@ -1,0 +1,60 @@
+{#- Points are DECIMAL(18,2); a computed line is rounded half away from zero to 2 places. -#}
+{% macro as_points(expression) -%}
+    cast({{ expression }} as decimal(18, 2))
+{%- endmacro %}
+
+{% macro round_half_away(expression, places=2) -%}
+    {{ return(adapter.dispatch('round_half_away', 'jifen')(expression, places)) }}
+{%- endmacro %}
+
+{#- DuckDB, Postgres (numeric) and Spark (decimal) all round decimals half away from zero. -#}
+{% macro default__round_half_away(expression, places) -%}
+    round({{ expression }}, {{ places }})
+{%- endmacro %}
+
+{#- Money and points in explanations: 12,345.00 -#}
+{% macro money_text(expression) -%}
+    {{ return(adapter.dispatch('money_text', 'jifen')(expression)) }}
+{%- endmacro %}
+
+{% macro default__money_text(expression) -%}
+    cast(cast({{ expression }} as decimal(18, 2)) as {{ dbt.type_string() }})
+{%- endmacro %}
+
+{% macro duckdb__money_text(expression) -%}
+    format('{:,.2f}', cast({{ expression }} as decimal(18, 2)))
+{%- endmacro %}
+
+{% macro postgres__money_text(expression) -%}
+    trim(to_char(cast({{ expression }} as decimal(18, 2)), 'FM999,999,999,999,990.00'))
+{%- endmacro %}
+
+{#- Plain decimal text for formulas: 123.45 -#}
+{% macro decimal_text(expression) -%}
+    cast({{ expression }} as {{ dbt.type_string() }})
+{%- endmacro %}
+
+{#- A rate without trailing zeros: 0.0100 -> 0.01 -#}
+{% macro rate_text(expression) -%}
+    {{ return(adapter.dispatch('rate_text', 'jifen')(expression)) }}
+{%- endmacro %}
+
+{% macro default__rate_text(expression) -%}
+    rtrim(rtrim(cast({{ expression }} as {{ dbt.type_string() }}), '0'), '.')
+{%- endmacro %}
+
+{#- The columns every ledger line carries, in one place. -#}
+{% macro ledger_columns() -%}
+    period,
+    line_id,
+    rep_id,
+    rule_id,
+    rulebook_version,
+    source,
+    source_id,
+    points,
+    explanation,
+    source_file,
+    source_row_number,
+    source_file_hash
+{%- endmacro %}

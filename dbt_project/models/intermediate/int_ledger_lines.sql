@@ -1,0 +1,13 @@
+-- Every rule application of the period, one line each.
+{% set rule_models = [
+    'int_sales_points_scored',
+    'int_new_customer_points',
+    'int_satisfaction_points',
+    'int_sales_cap_applied',
+    'int_quality_gate_applied',
+    'int_team_bonus_awarded',
+] %}
+{% for rule_model in rule_models %}
+    select {{ ledger_columns() }} from {{ ref(rule_model) }}
+    {% if not loop.last %}union all{% endif %}
+{% endfor %}

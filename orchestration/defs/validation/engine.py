@@ -1,0 +1,316 @@
+"""Every landed row ends loaded, deduplicated or quarantined under the contract's first reason.
+
+Row-level checks run in pandera (``schemas/``); checks across rows (keys, orders, references,
+dates of activity, returns) run here in the contract's order, each on the rows that passed the
+checks before it. The whole landing history is judged at every close: a later roster may make an
+earlier ``unknown_rep`` load, and a corrected row may replace a quarantined one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+
+import duckdb
+import pandas as pd
+import pandera.pandas as pa
+import pyarrow as pa_arrow
+
+from schemas import SCHEMAS
+from schemas.contract import SPECS, SourceSpec
+from schemas.reasons import RANK, ROW_LEVEL
+
+Progress = Callable[[str], None]
+
+STATUS_DDL = """create or replace table validation_status (
+    source VARCHAR, raw_id BIGINT, status VARCHAR, reason VARCHAR, detail VARCHAR)"""
+
+
+def validate_all(con: duckdb.DuckDBPyConnection, progress: Progress = lambda _: None) -> None:
+    con.execute(STATUS_DDL)
+    for source in ("reps", "customers", "sales", "surveys"):
+        progress(f"validating {source}: row checks")
+        _row_checks(con, SPECS[source])
+    for source in ("reps", "customers"):
+        _duplicates(con, SPECS[source], per_delivery=True)
+        _current_snapshot(con, SPECS[source])
+    progress("validating sales and surveys: keys, references, activity, returns")
+    for source in ("sales", "surveys"):
+        _duplicates(con, SPECS[source], per_delivery=False)
+    _duplicate_orders(con)
+    for source in ("sales", "surveys"):
+        _references(con, SPECS[source])
+    _unknown_orders(con)
+    _over_returns(con)
+    for source in ("sales", "surveys"):
+        con.execute(f"create or replace table validated_{source} as "
+                    f"select * from alive_{source} order by {SPECS[source].key}")
+    _finish(con)
+
+
+# --- row level -------------------------------------------------------------------------------
+
+def _typed(spec: SourceSpec, column: str) -> str:
+    if column in spec.dates:
+        return f"cast(nullif({column}, '') as date) as {column}"
+    if column in spec.decimals:
+        return f"cast({column} as decimal(18, 2)) as {column}"
+    if column in spec.integers:
+        return f"cast({column} as integer) as {column}"
+    if column in spec.optional:
+        return f"nullif({column}, '') as {column}"
+    return column
+
+
+def _row_checks(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> None:
+    columns = ", ".join(spec.columns)
+    frame = con.sql(
+        f"select raw_id, {columns}, source_file, row_number, file_hash from raw_{spec.name} "
+        "order by raw_id"
+    ).to_arrow_table().to_pandas()
+    for column in spec.columns:
+        frame[column] = frame[column].astype(str).str.strip()
+    rejects = _pandera_rejects(frame, spec)
+    con.register("trimmed", pa_arrow.Table.from_pandas(frame, preserve_index=False))
+    con.register("row_rejects", pa_arrow.Table.from_pandas(rejects, preserve_index=False))
+    con.execute(
+        "insert into validation_status select ?, raw_id, 'quarantined', reason, detail "
+        "from row_rejects",
+        [spec.name],
+    )
+    typed = ", ".join(_typed(spec, column) for column in spec.columns)
+    con.execute(
+        f"create or replace temp table alive_{spec.name} as select raw_id, {typed}, "
+        "source_file, row_number, file_hash from trimmed "
+        "where raw_id not in (select raw_id from row_rejects)"
+    )
+    con.unregister("trimmed")
+    con.unregister("row_rejects")
+
+
+def _pandera_rejects(frame: pd.DataFrame, spec: SourceSpec) -> pd.DataFrame:
+    empty = pd.DataFrame({"raw_id": pd.Series([], dtype="int64"), "reason": [], "detail": []})
+    if frame.empty:
+        return empty
+    try:
+        SCHEMAS[spec.name].validate(frame[list(spec.columns)], lazy=True)
+        return empty
+    except pa.errors.SchemaErrors as errors:
+        cases = errors.failure_cases
+    cases = cases[cases["index"].notna()].copy()
+    cases["reason"] = cases["check"].astype(str).str.split(":").str[0]
+    unknown = set(cases["reason"]) - set(ROW_LEVEL)
+    if unknown:  # a schema-level failure we did not expect: fail loudly, never drop
+        raise RuntimeError(f"unexpected validation failure in {spec.name}: {sorted(unknown)}")
+    cases["rank"] = cases["reason"].map(RANK)
+    order = {column: position for position, column in enumerate(spec.columns)}
+    cases["column_order"] = cases["column"].map(order)
+    cases = cases.sort_values(["index", "rank", "column_order"]).drop_duplicates("index")
+    positions = cases["index"].astype("int64").to_numpy()
+    detail = (
+        cases["column"].astype(str) + ": " + cases["check"].astype(str).str.split(": ", n=1).str[1]
+        + " (" + cases["failure_case"].astype(str).str.slice(0, 60) + ")"
+    )
+    return pd.DataFrame(
+        {
+            "raw_id": frame["raw_id"].to_numpy()[positions],
+            "reason": cases["reason"].to_numpy(),
+            "detail": detail.to_numpy(),
+        }
+    )
+
+
+# --- across rows -----------------------------------------------------------------------------
+
+def _quarantine(con, source: str, reason: str, select_sql: str, params=None) -> None:
+    """``select_sql`` yields (raw_id, detail); those rows leave the alive set."""
+    con.execute(f"create or replace temp table hits as {select_sql}", params or [])
+    con.execute(
+        "insert into validation_status select ?, raw_id, 'quarantined', ?, detail from hits",
+        [source, reason],
+    )
+    con.execute(f"delete from alive_{source} where raw_id in (select raw_id from hits)")
+
+
+def _canonical(spec: SourceSpec) -> str:
+    parts = [f"coalesce(cast({column} as varchar), chr(0))" for column in spec.columns]
+    return "concat_ws(chr(31), " + ", ".join(parts) + ")"
+
+
+def _duplicates(con, spec: SourceSpec, per_delivery: bool) -> None:
+    group = f"source_file, {spec.key}" if per_delivery else spec.key
+    con.execute(
+        f"create or replace temp table keyed as select raw_id, {group}, source_file as sf, "
+        f"row_number as rn, {_canonical(spec)} as canon from alive_{spec.name}"
+    )
+    _quarantine(
+        con,
+        spec.name,
+        "duplicate_conflict",
+        f"""select raw_id, '{spec.key} ' || {spec.key} || ' has ' || n || ' rows with different
+                   values' as detail
+            from keyed join (
+                select {group}, count(*) as n from keyed group by {group}
+                having count(distinct canon) > 1
+            ) using ({group})""",
+    )
+    con.execute(
+        f"""create or replace temp table dups as
+            select raw_id, {spec.key} from (
+                select raw_id, {spec.key}, row_number() over (
+                    partition by {group} order by sf, rn) as position
+                from keyed
+                where raw_id in (select raw_id from alive_{spec.name})
+            ) where position > 1"""
+    )
+    con.execute(
+        "insert into validation_status select ?, raw_id, 'deduplicated', null, "
+        f"'identical to an earlier row with {spec.key} ' || {spec.key} from dups",
+        [spec.name],
+    )
+    con.execute(f"delete from alive_{spec.name} where raw_id in (select raw_id from dups)")
+
+
+def _current_snapshot(con, spec: SourceSpec) -> None:
+    """The current row of each key: from the latest delivery (file name order) that has one."""
+    con.execute(
+        f"""create or replace table validated_{spec.name} as
+            select * exclude (position) from (
+                select *, row_number() over (
+                    partition by {spec.key} order by source_file desc, row_number desc
+                ) as position
+                from alive_{spec.name}
+            ) where position = 1 order by {spec.key}"""
+    )
+
+
+def _duplicate_orders(con) -> None:
+    _quarantine(
+        con,
+        "sales",
+        "duplicate_order",
+        """select raw_id, 'order ' || order_id || ' already sold by ' || first_txn as detail
+           from (
+               select raw_id, order_id,
+                      row_number() over (partition by order_id order by txn_date, txn_id) as n,
+                      first_value(txn_id) over (
+                          partition by order_id order by txn_date, txn_id) as first_txn
+               from alive_sales where txn_type = 'sale'
+           ) where n > 1""",
+    )
+
+
+def _references(con, spec: SourceSpec) -> None:
+    date = spec.period_date
+    _quarantine(
+        con,
+        spec.name,
+        "unknown_rep",
+        f"""select raw_id, 'rep ' || rep_id || ' is not in the loaded reps' as detail
+            from alive_{spec.name} where rep_id not in (select rep_id from validated_reps)""",
+    )
+    _quarantine(
+        con,
+        spec.name,
+        "unknown_customer",
+        f"""select raw_id, 'customer ' || customer_id || ' is not in the loaded customers'
+                   as detail
+            from alive_{spec.name}
+            where customer_id not in (select customer_id from validated_customers)""",
+    )
+    _quarantine(
+        con,
+        spec.name,
+        "rep_inactive",
+        f"""select f.raw_id, 'rep ' || f.rep_id || ' is active ' || cast(r.hire_date as varchar)
+                   || '..' || coalesce(cast(r.leave_date as varchar), '') || ', not on '
+                   || cast(f.{date} as varchar) as detail
+            from alive_{spec.name} f join validated_reps r using (rep_id)
+            where f.{date} < r.hire_date or f.{date} > r.leave_date""",
+    )
+
+
+def _unknown_orders(con) -> None:
+    _quarantine(
+        con,
+        "sales",
+        "unknown_order",
+        """select raw_id, 'return of order ' || order_id || ' which has no loaded sale' as detail
+           from alive_sales
+           where txn_type = 'return'
+             and order_id not in (select order_id from alive_sales where txn_type = 'sale')""",
+    )
+
+
+def _over_returns(con) -> None:
+    """Returns of an order in (txn_date, txn_id) order; the one that crosses is not counted."""
+    rows = con.execute(
+        """select r.raw_id, r.order_id, r.amount, s.amount
+           from alive_sales r join alive_sales s
+             on s.order_id = r.order_id and s.txn_type = 'sale'
+           where r.txn_type = 'return'
+           order by r.order_id, r.txn_date, r.txn_id"""
+    ).fetchall()
+    crossing: list[tuple[int, str]] = []
+    current, returned = None, Decimal(0)
+    for raw_id, order_id, amount, sold in rows:
+        if order_id != current:
+            current, returned = order_id, Decimal(0)
+        if returned + amount > sold:
+            crossing.append((raw_id, f"returns of order {order_id} would reach "
+                                     f"{returned + amount} > sold {sold}"))
+        else:
+            returned += amount
+    table = pa_arrow.table(
+        {"raw_id": [r for r, _ in crossing], "detail": [d for _, d in crossing]},
+        schema=pa_arrow.schema([("raw_id", pa_arrow.int64()), ("detail", pa_arrow.string())]),
+    )
+    con.register("crossing", table)
+    _quarantine(con, "sales", "over_return", "select raw_id, detail from crossing")
+    con.unregister("crossing")
+
+
+# --- results ---------------------------------------------------------------------------------
+
+def _finish(con) -> None:
+    for spec in SPECS.values():
+        con.execute(
+            f"insert into validation_status select '{spec.name}', raw_id, 'loaded', null, null "
+            f"from alive_{spec.name}"
+        )
+    parts = []
+    for spec in SPECS.values():
+        raw_values = ", ".join(f"'{column}', {column}" for column in spec.columns)
+        period = f"left(trim({spec.period_date}), 7)" if spec.period_date else "null"
+        parts.append(
+            f"""select '{spec.name}' as source, r.raw_id, r.source_file, r.row_number,
+                       r.file_hash, {period} as period, s.status, s.reason, s.detail,
+                       cast(json_object({raw_values}) as varchar) as raw
+                from raw_{spec.name} r join validation_status s
+                  on s.source = '{spec.name}' and s.raw_id = r.raw_id"""
+        )
+    con.execute("create or replace table row_outcomes as " + " union all ".join(parts))
+    con.execute(
+        """create or replace table quarantine as
+           select source, source_file, row_number, reason, raw, detail, file_hash, period
+           from row_outcomes where status = 'quarantined'
+           order by source, source_file, row_number"""
+    )
+    con.execute(
+        """create or replace table validation_counts as
+           select source, source_file, period, count(*) as rows_read,
+                  count(*) filter (where status = 'loaded') as rows_loaded,
+                  count(*) filter (where status = 'deduplicated') as rows_deduplicated,
+                  count(*) filter (where status = 'quarantined') as rows_quarantined
+           from row_outcomes group by all order by all"""
+    )
+    missing = con.execute(
+        """select source, count(*) from (
+               select 'reps' as source, raw_id from raw_reps union all
+               select 'customers', raw_id from raw_customers union all
+               select 'sales', raw_id from raw_sales union all
+               select 'surveys', raw_id from raw_surveys
+           ) r anti join validation_status s using (source, raw_id) group by source"""
+    ).fetchall()
+    if missing:  # nothing may be silently dropped
+        raise RuntimeError(f"rows without a validation outcome: {missing}")

@@ -1,0 +1,141 @@
+"""Where everything of one jifen workspace lives, in one place.
+
+A workspace is a folder (``--home``, ``$JIFEN_HOME`` or ``./workspace``) holding the landing
+files, the pipeline's own state and the published data. Nothing else in the code builds paths.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+SOURCES = ("reps", "customers", "sales", "surveys")
+
+DAGSTER_YAML = """\
+telemetry:
+  enabled: false
+run_queue:
+  max_concurrent_runs: 1
+"""
+
+
+def default_home() -> Path:
+    return Path(os.environ.get("JIFEN_HOME") or "workspace").resolve()
+
+
+@dataclass(frozen=True)
+class Workspace:
+    home: Path
+
+    @classmethod
+    def at(cls, home: str | Path | None = None) -> Workspace:
+        return cls(Path(home).resolve() if home else default_home())
+
+    @property
+    def landing(self) -> Path:
+        return self.home / "landing"
+
+    def landing_dir(self, source: str) -> Path:
+        return self.landing / source
+
+    @property
+    def state(self) -> Path:
+        return self.home / "state"
+
+    @property
+    def warehouse(self) -> Path:
+        """The pipeline's private DuckDB file: raw rows, validation, dbt models, history."""
+        return self.state / "warehouse.duckdb"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.state / "dagster"
+
+    @property
+    def lock_file(self) -> Path:
+        return self.state / "close.lock"
+
+    @property
+    def published_db(self) -> Path:
+        """The readers' DuckDB file; replaced atomically at each publication, never written in place."""
+        return self.home / "published.duckdb"
+
+    @property
+    def published_dir(self) -> Path:
+        """A symlink to the current Parquet snapshot folder, swapped atomically."""
+        return self.home / "published"
+
+    @property
+    def snapshots(self) -> Path:
+        return self.home / ".published"
+
+    def prepare(self) -> Workspace:
+        for path in (self.state, self.dagster_home, self.snapshots):
+            path.mkdir(parents=True, exist_ok=True)
+        for source in SOURCES:
+            self.landing_dir(source).mkdir(parents=True, exist_ok=True)
+        dagster_yaml = self.dagster_home / "dagster.yaml"
+        if not dagster_yaml.exists():
+            dagster_yaml.write_text(DAGSTER_YAML)
+        return self
+
+    def export_env(self) -> None:
+        """Point Dagster, dbt and our resources at this workspace (before Dagster loads)."""
+        os.environ["JIFEN_HOME"] = str(self.home)
+        os.environ["DAGSTER_HOME"] = str(self.dagster_home)
+        os.environ["JIFEN_WAREHOUSE"] = str(self.warehouse)
+        os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+
+    @contextmanager
+    def writer_lock(self) -> Iterator[None]:
+        """One writer per workspace: DuckDB allows a single writing process.
+
+        ``flock`` is released by the kernel when the holder dies, so a kill -9 never leaves
+        it held. Re-entrant within a process so the CLI and the assets it runs can both hold it.
+        """
+        with _lock_guard:
+            held = _held.get(self.lock_file)
+            if held is None:
+                self.state.mkdir(parents=True, exist_ok=True)
+                handle = open(self.lock_file, "a+")  # noqa: SIM115 - held across the yield
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    handle.close()
+                    raise WorkspaceBusy(self) from None
+                handle.seek(0)
+                handle.truncate()
+                handle.write(f"{os.getpid()}\n")
+                handle.flush()
+                held = _held[self.lock_file] = [handle, 0]
+            held[1] += 1
+        try:
+            yield
+        finally:
+            with _lock_guard:
+                held[1] -= 1
+                if held[1] == 0:
+                    fcntl.flock(held[0], fcntl.LOCK_UN)
+                    held[0].close()
+                    del _held[self.lock_file]
+
+
+class WorkspaceBusy(RuntimeError):
+    def __init__(self, workspace: Workspace) -> None:
+        try:
+            pid = workspace.lock_file.read_text().strip() or "?"
+        except OSError:
+            pid = "?"
+        super().__init__(
+            f"another jifen close is running on {workspace.home} (pid {pid}); "
+            "wait for it to finish and run the command again"
+        )
+
+
+_lock_guard = threading.Lock()
+_held: dict[Path, list] = {}
