@@ -1,0 +1,52 @@
+"""One asset per landing source: new files in, every row kept with its lineage."""
+
+
+from dagster import AssetExecutionContext, Failure, MaterializeResult, MetadataValue, asset
+
+from orchestration.defs.ingest.landing import ingest_source
+from orchestration.lib.period import monthly_partitions
+from orchestration.lib.resources import WorkspaceResource
+from orchestration.lib.warehouse import connect
+from orchestration.lib.workspace import SOURCES
+
+
+def _ingest_asset(source: str):
+    @asset(
+        name=f"raw_{source}",
+        group_name="ingest",
+        partitions_def=monthly_partitions,
+        kinds={"duckdb"},
+        description=f"Every row of landing/{source}/ as text, with file, row number and SHA-256.",
+    )
+    def _ingest(context: AssetExecutionContext, workspace: WorkspaceResource) -> MaterializeResult:
+        ws = workspace.get()
+        with ws.writer_lock(), connect(ws) as con:
+            report = ingest_source(ws, con, source, context.run_id)
+            total = con.execute(f"select count(*) from raw_{source}").fetchone()[0]
+        for name, same_as in report.skipped_files:
+            context.log.info(f"{source}/{name}: same bytes as {same_as}, already ingested; skipped")
+        for name in report.ignored:
+            context.log.warning(f"{source}/{name}: not .csv or .parquet; ignored")
+        if report.rejected:
+            problems = "\n".join(f"  - {rejected}" for rejected in report.rejected)
+            raise Failure(
+                description=(
+                    f"{len(report.rejected)} {source} file(s) rejected, none of their rows "
+                    f"loaded:\n{problems}\nFix or move these files away, then close again."
+                ),
+                metadata={"rejected": MetadataValue.json([str(r) for r in report.rejected])},
+            )
+        return MaterializeResult(
+            metadata={
+                "files_loaded": len(report.loaded_files),
+                "rows_loaded_now": report.rows,
+                "files_skipped_same_bytes": len(report.skipped_files),
+                "rows_total": total,
+                "files": MetadataValue.json(dict(report.loaded_files)),
+            }
+        )
+
+    return _ingest
+
+
+ingest_assets = [_ingest_asset(source) for source in SOURCES]

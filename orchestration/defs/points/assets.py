@@ -1,0 +1,38 @@
+"""Points, tiers, ranks and rewards are computed by dbt for one period at a time.
+
+The partition's window reaches dbt as environment variables (``lib/period.py``); dbt tests run
+in the same build and show up in Dagster as asset checks. Unit tests are run by the test-suite,
+not at every close.
+"""
+
+
+import os
+
+from dagster import AssetExecutionContext
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_assets
+
+from orchestration.lib.dbt import CLOSE_TARGET, JifenDbtResource, ensure_manifest
+from orchestration.lib.period import monthly_partitions, window
+from orchestration.lib.resources import WorkspaceResource
+
+translator = DagsterDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+
+@dbt_assets(
+    manifest=ensure_manifest(),
+    partitions_def=monthly_partitions,
+    dagster_dbt_translator=translator,
+    name="points_models",
+)
+def points_models(
+    context: AssetExecutionContext, dbt: JifenDbtResource, workspace: WorkspaceResource
+):
+    ws = workspace.get()
+    os.environ.update(window(context.partition_key).env())
+    os.environ["JIFEN_WAREHOUSE"] = str(ws.warehouse)
+    with ws.writer_lock():
+        yield from dbt.cli(
+            ["build", "--exclude", "resource_type:unit_test"],
+            context=context,
+            target_path=CLOSE_TARGET,
+        ).stream()

@@ -1,0 +1,82 @@
+"""Publish: quality gate, then a new immutable version (or 'unchanged'), then the readers' copy."""
+
+
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    Config,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
+
+from orchestration.defs.publish import serving
+from orchestration.defs.publish.gate import run_gate
+from orchestration.defs.publish.store import PeriodClosed, publish_period
+from orchestration.defs.validation.budget import period_counts
+from orchestration.lib.period import monthly_partitions, parse_period
+from orchestration.lib.resources import WorkspaceResource
+from orchestration.lib.warehouse import connect
+
+CANDIDATES = ["points_ledger", "rep_period_points", "rep_period_rule_points", "reward_list"]
+
+
+class PublishConfig(Config):
+    restate: bool = False
+    reason: str = ""
+
+
+@asset(
+    group_name="publish",
+    partitions_def=monthly_partitions,
+    deps=[AssetKey(name) for name in CANDIDATES],
+    kinds={"duckdb", "parquet"},
+    description="The period's published version: published.duckdb and published/*.parquet.",
+)
+def publication(
+    context: AssetExecutionContext, config: PublishConfig, workspace: WorkspaceResource
+) -> MaterializeResult:
+    ws = workspace.get()
+    period = parse_period(context.partition_key)
+    with ws.writer_lock(), connect(ws) as con:
+        gate = run_gate(con)
+        if not gate.passed:
+            raise Failure(
+                description="the quality gate failed; nothing was published. The candidate "
+                "tables stay in the warehouse for inspection:\n  - " + "\n  - ".join(gate.failures)
+            )
+        counts = period_counts(con, period)
+        totals = tuple(sum(getattr(c, f) for c in counts)
+                       for f in ("read", "loaded", "deduplicated", "quarantined"))
+        try:
+            outcome = publish_period(
+                con, period, context.run_id, restate=config.restate, reason=config.reason,
+                counts=totals,
+            )
+        except PeriodClosed as closed:
+            raise Failure(description=str(closed)) from None
+        refreshed = serving.refresh(ws, con)
+        top = con.execute(
+            "select company_rank, rep_id, team_id, total_points, coalesce(tier, '') "
+            "from published.rep_period_points where period = ? and version = ? "
+            "order by company_rank, rep_id limit 10",
+            [period, outcome.version],
+        ).fetchall()
+    leaderboard = "| rank | rep | team | points | tier |\n|---|---|---|---|---|\n" + "\n".join(
+        f"| {r[0]} | {r[1]} | {r[2]} | {r[3]} | {r[4]} |" for r in top
+    )
+    context.log.info(f"{period}: {outcome.label}; gate passed {gate.checked} expectations")
+    return MaterializeResult(
+        metadata={
+            "outcome": outcome.label,
+            "version": outcome.version,
+            "published": outcome.published,
+            "reason": outcome.reason,
+            "input_fingerprint": outcome.input_fingerprint,
+            "content_hash": outcome.content_hash,
+            "serving_refreshed": refreshed,
+            "gate_expectations": gate.checked,
+            "top_10": MetadataValue.md(leaderboard),
+        }
+    )

@@ -1,0 +1,125 @@
+"""Write-audit-publish: great-expectations checks the candidate results before they are published.
+
+GX runs on small reconciliation frames built from the candidate marts (one row per ledger line
+or per rep), never on raw rows: that keeps it cheap. Amounts travel as integer cents so no
+float ever enters a comparison.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import duckdb
+
+RULES = ["SALES", "NEW_CUSTOMER", "SATISFACTION", "SALES_CAP", "QUALITY_GATE", "TEAM_BONUS"]
+
+LEDGER_SQL = """
+select line_id, rep_id, rule_id, cast(points * 100 as bigint) as points_cents
+from points_ledger
+"""
+
+REPS_SQL = """
+with ledger as (
+    select rep_id, sum(points) as ledger_points from points_ledger group by rep_id
+),
+tiers_in_effect as (
+    select t.tier, t.min_points from tiers t join int_rulebook_in_effect r using (rulebook_version)
+)
+select
+    p.rep_id,
+    cast(p.total_points * 100 as bigint) as total_cents,
+    cast(coalesce(l.ledger_points, 0) * 100 as bigint) as ledger_cents,
+    coalesce(p.tier, '(none)') as tier,
+    coalesce((select max_by(t.tier, t.min_points) from tiers_in_effect t
+              where t.min_points <= p.total_points), '(none)') as expected_tier,
+    coalesce(w.tier, '(none)') as reward_tier,
+    p.company_rank,
+    1 + (select count(*) from rep_period_points o where o.total_points > p.total_points)
+        as expected_company_rank,
+    p.team_rank,
+    1 + (select count(*) from rep_period_points o
+         where o.team_id = p.team_id and o.total_points > p.total_points) as expected_team_rank
+from rep_period_points p
+left join ledger l using (rep_id)
+left join reward_list w using (rep_id)
+"""
+
+REWARDS_SQL = """
+select w.rep_id, p.rep_id as rep_in_results
+from reward_list w left join rep_period_points p using (rep_id)
+"""
+
+
+@dataclass
+class GateResult:
+    passed: bool
+    checked: int
+    failures: list[str] = field(default_factory=list)
+
+
+def _suites():
+    import great_expectations as gx  # heavy import: only when a gate runs
+
+    e = gx.expectations
+    return {
+        "ledger_lines": (
+            LEDGER_SQL,
+            [
+                e.ExpectColumnValuesToNotBeNull(column="line_id"),
+                e.ExpectColumnValuesToNotBeNull(column="rep_id"),
+                e.ExpectColumnValuesToNotBeNull(column="points_cents"),
+                e.ExpectColumnValuesToBeUnique(column="line_id"),
+                e.ExpectColumnValuesToBeInSet(column="rule_id", value_set=RULES),
+            ],
+        ),
+        "rep_results": (
+            REPS_SQL,
+            [
+                e.ExpectColumnValuesToNotBeNull(column="rep_id"),
+                e.ExpectColumnValuesToBeUnique(column="rep_id"),
+                e.ExpectColumnPairValuesToBeEqual(column_A="total_cents", column_B="ledger_cents"),
+                e.ExpectColumnPairValuesToBeEqual(column_A="tier", column_B="expected_tier"),
+                e.ExpectColumnPairValuesToBeEqual(column_A="reward_tier", column_B="tier"),
+                e.ExpectColumnPairValuesToBeEqual(
+                    column_A="company_rank", column_B="expected_company_rank"
+                ),
+                e.ExpectColumnPairValuesToBeEqual(
+                    column_A="team_rank", column_B="expected_team_rank"
+                ),
+            ],
+        ),
+        "reward_list": (
+            REWARDS_SQL,
+            [e.ExpectColumnValuesToNotBeNull(column="rep_in_results")],
+        ),
+    }
+
+
+def run_gate(con: duckdb.DuckDBPyConnection) -> GateResult:
+    import great_expectations as gx
+
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    source = context.data_sources.add_pandas("candidate")
+    result = GateResult(passed=True, checked=0)
+    for name, (sql, expectations) in _suites().items():
+        frame = con.sql(sql).to_arrow_table().to_pandas()
+        batch = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("all")
+        suite = context.suites.add(gx.ExpectationSuite(name=f"{name}_suite"))
+        for expectation in expectations:
+            suite.add_expectation(expectation)
+        validation = context.validation_definitions.add(
+            gx.ValidationDefinition(name=f"{name}_gate", data=batch, suite=suite)
+        )
+        outcome = validation.run(batch_parameters={"dataframe": frame})
+        for item in outcome.results:
+            result.checked += 1
+            if not item.success:
+                result.passed = False
+                config = item.expectation_config
+                kwargs = {k: v for k, v in config.kwargs.items() if k != "batch_id"}
+                unexpected = (item.result or {}).get("partial_unexpected_list", [])[:5]
+                result.failures.append(f"{name}: {config.type} {kwargs} (e.g. {unexpected})")
+    return result

@@ -1,0 +1,176 @@
+"""Immutable, versioned history of every publication, kept in the warehouse's ``published`` schema.
+
+A version is written in one transaction: readers of the history see all of it or none of it.
+Nothing here ever updates or deletes a published row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import duckdb
+
+from orchestration.defs.publish.hashing import rows_sha256
+from orchestration.defs.publish.tables import PUBLICATIONS_COLUMNS, VERSIONED
+
+RULEBOOK_SEEDS = ("rulebooks", "rule_parameters", "satisfaction_points", "team_targets", "tiers")
+
+
+class PeriodClosed(Exception):
+    """A plain close of a published period whose inputs changed."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    period: str
+    version: int
+    published: bool
+    reason: str
+    input_fingerprint: str
+    content_hash: str
+
+    @property
+    def label(self) -> str:
+        return f"version {self.version} published" if self.published else (
+            f"unchanged (version {self.version} stands)"
+        )
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("create schema if not exists published")
+    columns = ", ".join(f"{name} {kind}" for name, kind in PUBLICATIONS_COLUMNS)
+    con.execute(f"create table if not exists published.publications ({columns})")
+    for table in VERSIONED:
+        typed = ", ".join(f"{name} {kind}" for name, kind in table.columns)
+        con.execute(
+            f"create table if not exists published.{table.name} "
+            f"(period VARCHAR, version INTEGER, {typed})"
+        )
+
+
+def rulebook_versions(con: duckdb.DuckDBPyConnection) -> list[str]:
+    rows = con.execute(
+        "select rulebook_version from int_rulebook_in_effect union "
+        "select rulebook_version from points_ledger order by 1"
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def input_fingerprint(con: duckdb.DuckDBPyConnection, versions: list[str]) -> str:
+    """What the period's results are made of: the rule book used, every fact that earns a line
+    with the values that earn it, and the roster of the period's reps. Lineage (which file a row
+    came in) is left out: the same facts re-delivered are the same inputs."""
+    digest = hashlib.sha256()
+    marks = ", ".join("?" for _ in versions)
+    for seed in RULEBOOK_SEEDS:
+        digest.update(seed.encode())
+        digest.update(
+            rows_sha256(
+                con,
+                f"select * from {seed} where rulebook_version in ({marks}) order by all",
+                versions,
+            ).encode()
+        )
+    digest.update(
+        rows_sha256(
+            con,
+            "select period, line_id, rep_id, rule_id, rulebook_version, source, source_id, points, "
+            "explanation from points_ledger order by line_id",
+        ).encode()
+    )
+    digest.update(
+        rows_sha256(con, "select rep_id, rep_name, team_id from rep_period_points order by rep_id")
+        .encode()
+    )
+    return digest.hexdigest()
+
+
+def content_hash(con: duckdb.DuckDBPyConnection, period: str, version: int) -> str:
+    """Hash of the published rows of one version, table by table in the published order."""
+    digest = hashlib.sha256()
+    for table in VERSIONED:
+        columns = ", ".join(table.column_names)
+        digest.update(table.name.encode())
+        digest.update(
+            rows_sha256(
+                con,
+                f"select {columns} from published.{table.name} "
+                f"where period = ? and version = ? order by {table.order_by}",
+                [period, version],
+            ).encode()
+        )
+    return digest.hexdigest()
+
+
+def latest(con: duckdb.DuckDBPyConnection, period: str) -> tuple[int, str, datetime] | None:
+    return con.execute(
+        "select version, input_fingerprint, published_at from published.publications "
+        "where period = ? order by version desc limit 1",
+        [period],
+    ).fetchone()
+
+
+def publish_period(
+    con: duckdb.DuckDBPyConnection,
+    period: str,
+    run_id: str,
+    *,
+    restate: bool = False,
+    reason: str = "",
+    counts: tuple[int, int, int, int] = (0, 0, 0, 0),
+) -> Outcome:
+    """Publish the candidate marts as the period's next version, or say why not."""
+    ensure_schema(con)
+    candidate_period = con.execute("select period from int_rulebook_in_effect").fetchone()
+    if not candidate_period or candidate_period[0] != period:
+        raise RuntimeError(
+            f"the candidate results are for {candidate_period and candidate_period[0]}, "
+            f"not {period}: run the close again"
+        )
+    versions = rulebook_versions(con)
+    fingerprint = input_fingerprint(con, versions)
+    previous = latest(con, period)
+    if previous and previous[1] == fingerprint:
+        return Outcome(period, previous[0], False, "inputs and rule book unchanged",
+                       fingerprint, _stored_hash(con, period, previous[0]))
+    if previous and not restate:
+        raise PeriodClosed(
+            f"period {period} is closed: version {previous[0]} was published "
+            f"{previous[2]:%Y-%m-%d %H:%M} UTC, and its inputs or rule book have changed since. "
+            f"A closed version never changes. To publish version {previous[0] + 1}, run: "
+            f'jifen close {period} --restate --reason "<why>"'
+        )
+    if previous and not reason.strip():
+        raise PeriodClosed("a restatement needs a reason: --reason \"<why>\"")
+    version = previous[0] + 1 if previous else 1
+    reason = reason.strip() or ("restatement" if previous else "first close")
+    con.execute("begin transaction")
+    try:
+        for table in VERSIONED:
+            columns = ", ".join(name for name, _ in table.columns)
+            con.execute(
+                f"insert into published.{table.name} select period, ? as version, {columns} "
+                f"from {table.candidate} order by {table.order_by.replace('version, ', '')}",
+                [version],
+            )
+        digest = content_hash(con, period, version)
+        con.execute(
+            "insert into published.publications values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [period, version, ",".join(versions), fingerprint,
+             datetime.now(UTC).replace(tzinfo=None, microsecond=0), run_id, reason, digest,
+             *counts],
+        )
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    return Outcome(period, version, True, reason, fingerprint, digest)
+
+
+def _stored_hash(con: duckdb.DuckDBPyConnection, period: str, version: int) -> str:
+    return con.execute(
+        "select content_hash from published.publications where period = ? and version = ?",
+        [period, version],
+    ).fetchone()[0]

@@ -1,0 +1,77 @@
+"""Validation: every landed row is loaded, deduplicated or quarantined, then the error budget."""
+
+
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetSpec,
+    Config,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    multi_asset,
+)
+
+from orchestration.defs.validation.budget import DEFAULT_ERROR_BUDGET, budget_breaches, period_counts
+from orchestration.defs.validation.engine import validate_all
+from orchestration.lib.period import monthly_partitions, parse_period
+from orchestration.lib.resources import WorkspaceResource
+from orchestration.lib.warehouse import connect
+from orchestration.lib.workspace import SOURCES
+
+VALIDATED = [AssetKey(["validated", f"validated_{source}"]) for source in SOURCES]
+
+
+class ValidationConfig(Config):
+    error_budget: float = DEFAULT_ERROR_BUDGET
+
+
+@multi_asset(
+    specs=[
+        *(
+            AssetSpec(key, deps=[f"raw_{source}"], group_name="validation", kinds={"duckdb"},
+                      description=f"Loaded {source} rows, typed, with lineage.")
+            for key, source in zip(VALIDATED, SOURCES, strict=True)
+        ),
+        AssetSpec("quarantine", deps=[f"raw_{s}" for s in SOURCES], group_name="validation",
+                  kinds={"duckdb"},
+                  description="Every quarantined row: file, row number, reason code, raw values."),
+    ],
+    partitions_def=monthly_partitions,
+    can_subset=False,
+)
+def validated_inputs(
+    context: AssetExecutionContext, config: ValidationConfig, workspace: WorkspaceResource
+):
+    ws = workspace.get()
+    period = parse_period(context.partition_key)
+    with ws.writer_lock(), connect(ws) as con:
+        validate_all(con, context.log.info)
+        counts = period_counts(con, period)
+        breaches = budget_breaches(con, period, config.error_budget)
+        quarantined = con.execute("select count(*) from quarantine").fetchone()[0]
+    table = "\n".join(
+        f"| {c.source} | {c.read} | {c.loaded} | {c.deduplicated} | {c.quarantined} |"
+        for c in counts
+    )
+    summary = MetadataValue.md(
+        "| source | read | loaded | deduplicated | quarantined |\n|---|---|---|---|---|\n" + table
+    )
+    if breaches:
+        raise Failure(
+            description="the close stops before publishing:\n  - " + "\n  - ".join(breaches)
+            + "\nSee the quarantine (jifen quarantine) for the rows and fix the landing files, "
+            "or raise the budget with --error-budget.",
+            metadata={"counts": summary},
+        )
+    for key, source in zip(VALIDATED, SOURCES, strict=True):
+        count = next(c for c in counts if c.source == source)
+        yield MaterializeResult(
+            asset_key=key,
+            metadata={"rows_read": count.read, "rows_loaded": count.loaded,
+                      "rows_deduplicated": count.deduplicated,
+                      "rows_quarantined": count.quarantined},
+        )
+    yield MaterializeResult(
+        asset_key="quarantine", metadata={"rows_total": quarantined, "counts": summary}
+    )

@@ -1,0 +1,65 @@
+"""The dbt project as Dagster sees it, and the one way jifen invokes dbt."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from functools import cached_property
+from importlib.metadata import version as installed_version
+from pathlib import Path
+
+from dagster_dbt import DbtCliResource, DbtProject
+from packaging import version
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+SEEDS_DIR = REPO_ROOT / "seeds"
+MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
+# A fixed target folder keeps dbt's partial-parse state from one close to the next.
+CLOSE_TARGET = DBT_PROJECT_DIR / "target" / "close"
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+
+def dbt_executable() -> str:
+    return str(Path(sys.executable).with_name("dbt"))
+
+
+def _project_files() -> list[Path]:
+    patterns = ("models/**/*", "macros/**/*", "tests/**/*", "dbt_project.yml")
+    files = [path for pattern in patterns for path in DBT_PROJECT_DIR.glob(pattern)]
+    return files + list(SEEDS_DIR.glob("*"))
+
+
+def ensure_manifest() -> Path:
+    """Parse the project when the manifest is missing or older than any project file."""
+    if MANIFEST.exists():
+        built = MANIFEST.stat().st_mtime
+        if all(path.stat().st_mtime <= built for path in _project_files() if path.is_file()):
+            return MANIFEST
+    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    result = subprocess.run(
+        [dbt_executable(), "parse", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
+         "--profiles-dir", str(DBT_PROJECT_DIR)],
+        env=env, capture_output=True, text=True, check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"dbt parse failed:\n{result.stdout}\n{result.stderr}")
+    return MANIFEST
+
+
+class JifenDbtResource(DbtCliResource):
+    """dagster-dbt runs ``dbt --version`` per resource; the installed package already knows."""
+
+    @cached_property
+    def _cli_version(self) -> version.Version:
+        return version.parse(installed_version("dbt-core"))
+
+
+def dbt_resource() -> JifenDbtResource:
+    return JifenDbtResource(
+        project_dir=os.fspath(DBT_PROJECT_DIR),
+        profiles_dir=os.fspath(DBT_PROJECT_DIR),
+        dbt_executable=dbt_executable(),
+    )

@@ -1,0 +1,79 @@
+"""Launch a close as a Dagster run and turn its events into a result a person can read."""
+
+from __future__ import annotations
+
+from contextlib import nullcontext, redirect_stdout
+from dataclasses import dataclass, field
+from typing import Any
+
+from orchestration.lib.period import partition_key
+from orchestration.lib.workspace import Workspace
+
+
+@dataclass
+class CloseRun:
+    period: str
+    success: bool
+    run_id: str
+    errors: list[str] = field(default_factory=list)
+    metadata: dict[str, dict[str, Any]] = field(default_factory=dict)  # asset -> metadata
+
+
+def run_close(
+    workspace: Workspace,
+    period: str,
+    *,
+    restate: bool = False,
+    reason: str = "",
+    error_budget: float | None = None,
+    verbose: bool = False,
+) -> CloseRun:
+    workspace.prepare().export_env()
+    from dagster import DagsterInstance
+
+    from orchestration.definitions import defs
+
+    job = defs.resolve_job_def("close")
+    ops: dict[str, Any] = {"publication": {"config": {"restate": restate, "reason": reason}}}
+    if error_budget is not None:
+        ops["validated_inputs"] = {"config": {"error_budget": error_budget}}
+    run_config = {
+        "ops": ops,
+        "loggers": {"console": {"config": {"log_level": "INFO" if verbose else "CRITICAL"}}},
+    }
+    log_dir = workspace.state / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / f"close-{period}.log"
+    # dbt's own log goes to the run log; with --verbose it is shown as well.
+    quiet = nullcontext() if verbose else redirect_stdout(log_path.open("w"))  # noqa: SIM115
+    with workspace.writer_lock(), DagsterInstance.get() as instance, quiet:
+        result = job.execute_in_process(
+            partition_key=partition_key(period),
+            instance=instance,
+            run_config=run_config,
+            raise_on_error=False,
+            tags={"jifen/period": period, "jifen/trigger": "cli"},
+        )
+    run = CloseRun(period, result.success, result.run_id)
+    for event in result.all_events:
+        if event.is_step_failure:
+            data = event.step_failure_data
+            user = data.user_failure_data
+            if user is not None and user.description:
+                run.errors.append(user.description)
+            else:
+                run.errors.append(_clean(data.error.message if data.error else str(event.message)))
+        elif event.is_step_materialization:
+            materialization = event.step_materialization_data.materialization
+            key = materialization.asset_key.to_user_string()
+            run.metadata[key] = {k: v.value for k, v in materialization.metadata.items()}
+    return run
+
+
+def _clean(message: str) -> str:
+    """An exception message without the class path noise, trimmed to what helps."""
+    text = message.strip()
+    for prefix in ("dagster._core.errors.", "dagster_dbt.errors.", "dagster_dbt.core."):
+        text = text.replace(prefix, "")
+    lines = text.splitlines()
+    return "\n".join(lines[:40]) + ("\n…" if len(lines) > 40 else "")
