@@ -63,7 +63,8 @@ def generate(
     dirty_rate: Annotated[float, typer.Option(help="Share of rows with a problem.")] = 0.01,
 ) -> None:
     """Write realistic synthetic landing files (CSV and Parquet) into the workspace."""
-    from orchestration.synthetic import generate as write, parse_months
+    from orchestration.synthetic import generate as write
+    from orchestration.synthetic import parse_months
 
     try:
         month_list = parse_months(months)
@@ -72,23 +73,40 @@ def generate(
     workspace = _workspace(home).prepare()
     with console.status("generating landing files…") as status:
         counts = write(
-            workspace.home, seed=seed, months=month_list, reps=reps,
-            sales_per_rep_month=sales_per_rep_month, dirty_rate=dirty_rate,
+            workspace.home,
+            seed=seed,
+            months=month_list,
+            reps=reps,
+            sales_per_rep_month=sales_per_rep_month,
+            dirty_rate=dirty_rate,
             progress=lambda message: status.update(message),
         )
     summary = ", ".join(f"{key} {value:,}" for key, value in counts.items())
     console.print(f"generated into {workspace.landing}: {summary}")
 
 
-def _close(workspace: Workspace, period: str, *, restate: bool, reason: str,
-           error_budget: float | None, verbose: bool) -> dict:
+def _close(
+    workspace: Workspace,
+    period: str,
+    *,
+    restate: bool,
+    reason: str,
+    error_budget: float | None,
+    verbose: bool,
+) -> dict:
     from orchestration.lib.runner import run_close
 
     started = time.monotonic()
     try:
         with console.status(f"closing {period} (ingest, validate, dbt, gate, publish)…"):
-            run = run_close(workspace, period, restate=restate, reason=reason,
-                            error_budget=error_budget, verbose=verbose)
+            run = run_close(
+                workspace,
+                period,
+                restate=restate,
+                reason=reason,
+                error_budget=error_budget,
+                verbose=verbose,
+            )
     except WorkspaceBusy as busy:
         raise _fail(str(busy), 75) from None
     if not run.success:
@@ -109,18 +127,27 @@ def _print_close_summary(workspace: Workspace, period: str, metadata: dict, seco
         table.add_column(column, justify="left" if column == "source" else "right")
     for c in counts:
         new_files = metadata.get(f"raw_{c.source}", {}).get("files_loaded", 0)
-        table.add_row(c.source, str(new_files), f"{c.read:,}", f"{c.loaded:,}",
-                      f"{c.deduplicated:,}", f"{c.quarantined:,}")
+        table.add_row(
+            c.source,
+            str(new_files),
+            f"{c.read:,}",
+            f"{c.loaded:,}",
+            f"{c.deduplicated:,}",
+            f"{c.quarantined:,}",
+        )
     console.print(table)
     outcome = metadata.get("publication", {})
     version = int(outcome.get("version", 0))
     with open_published(workspace) as con:
         reps = con.execute(
             "select count(*) from rep_period_points where period = ? and version = ?",
-            [period, version]).fetchone()[0]
+            [period, version],
+        ).fetchone()[0]
         tiers = con.execute(
             "select coalesce(tier, '(none)'), count(*) from rep_period_points "
-            "where period = ? and version = ? group by 1 order by 1", [period, version]).fetchall()
+            "where period = ? and version = ? group by 1 order by 1",
+            [period, version],
+        ).fetchall()
     console.print(f"reps: {reps}; tiers: " + ", ".join(f"{t} {n}" for t, n in tiers))
     _print_leaderboard(workspace, period, version, limit=5)
     console.print(f"[bold]{period}: {outcome.get('outcome', '?')}[/] in {seconds:.1f} s")
@@ -133,7 +160,8 @@ def _print_leaderboard(workspace: Workspace, period: str, version: int | None, l
             "select company_rank, rep_id, rep_name, team_id, team_rank, total_points, tier "
             "from rep_period_points where period = ? and version = ? "
             "order by company_rank, rep_id limit ?",
-            [period, version, limit]).fetchall()
+            [period, version, limit],
+        ).fetchall()
     table = Table(title=f"leaderboard {period} v{version}")
     for column in ("rank", "rep", "name", "team", "team rank", "points", "tier"):
         table.add_column(column, justify="right" if column in ("rank", "points") else "left")
@@ -146,7 +174,9 @@ def _print_leaderboard(workspace: Workspace, period: str, version: int | None, l
 def close(
     period: Annotated[str, typer.Argument(help="Period to close, YYYY-MM.")],
     home: HomeOption = None,
-    restate: Annotated[bool, typer.Option(help="Publish a new version of a closed period.")] = False,
+    restate: Annotated[
+        bool, typer.Option(help="Publish a new version of a closed period.")
+    ] = False,
     reason: Annotated[str, typer.Option(help="Why a restatement is needed (stored).")] = "",
     error_budget: Annotated[
         float | None, typer.Option(help="Max quarantined share per source and period (0.05).")
@@ -156,8 +186,14 @@ def close(
     """Close a period through Dagster: validate, compute, gate and publish a new version."""
     if restate and not reason.strip():
         raise _fail('a restatement needs a reason: --reason "<why>"', 2)
-    _close(_workspace(home), _period(period), restate=restate, reason=reason,
-           error_budget=error_budget, verbose=verbose)
+    _close(
+        _workspace(home),
+        _period(period),
+        restate=restate,
+        reason=reason,
+        error_budget=error_budget,
+        verbose=verbose,
+    )
 
 
 @app.command()
@@ -177,11 +213,13 @@ def explain(
                 "select line_id, rule_id, rulebook_version, source, source_id, points, explanation,"
                 " source_file, source_row_number from points_ledger "
                 "where period = ? and version = ? and rep_id = ? order by rule_id, line_id",
-                [period, version, rep]).fetchall()
+                [period, version, rep],
+            ).fetchall()
             published = con.execute(
                 "select total_points, tier, company_rank, team_rank, team_id "
                 "from rep_period_points where period = ? and version = ? and rep_id = ?",
-                [period, version, rep]).fetchone()
+                [period, version, rep],
+            ).fetchone()
     except NothingPublished as missing:
         raise _fail(str(missing)) from None
     if published is None:
@@ -218,12 +256,28 @@ def status(home: HomeOption = None) -> None:
     except NothingPublished as missing:
         raise _fail(str(missing)) from None
     table = Table(title=f"publications in {workspace.home}")
-    for column in ("period", "version", "published (UTC)", "rule book", "fingerprint", "reason",
-                   "rows read", "quarantined"):
+    for column in (
+        "period",
+        "version",
+        "published (UTC)",
+        "rule book",
+        "fingerprint",
+        "reason",
+        "rows read",
+        "quarantined",
+    ):
         table.add_column(column)
     for period, version, at, book, fingerprint, reason, read, quarantined in rows:
-        table.add_row(period, str(version), f"{at:%Y-%m-%d %H:%M:%S}", book, fingerprint[:12],
-                      reason, f"{read:,}", f"{quarantined:,}")
+        table.add_row(
+            period,
+            str(version),
+            f"{at:%Y-%m-%d %H:%M:%S}",
+            book,
+            fingerprint[:12],
+            reason,
+            f"{read:,}",
+            f"{quarantined:,}",
+        )
     console.print(table)
 
 
@@ -256,11 +310,14 @@ def quarantine(
     with connect(workspace, read_only=True) as con:
         summary = con.execute(
             "select source, reason, count(*) from quarantine where ? is null or source = ? "
-            "group by all order by all", [source, source]).fetchall()
+            "group by all order by all",
+            [source, source],
+        ).fetchall()
         rows = con.execute(
             "select source, source_file, row_number, reason, detail from quarantine "
             "where ? is null or source = ? order by source, source_file, row_number limit ?",
-            [source, source, limit]).fetchall()
+            [source, source, limit],
+        ).fetchall()
     console.print(", ".join(f"{s}/{r}: {n}" for s, r, n in summary) or "no quarantined rows")
     table = Table(title="quarantined rows")
     for column in ("source", "file", "row", "reason", "detail"):

@@ -58,9 +58,9 @@ _SCHEMAS = {
                           ("survey_date", pa.date32())]),
 }
 
-# Calibration against rule book 2026.1: a typical rep sells ~50k CNY a month (500 points),
+# Calibration against rule book 2026.1: a typical rep sells ~60k CNY a month (600 points),
 # a team of ~6.7 reps lands around its 300k target, stars pass the 3000-point cap.
-_REP_MONTH_CNY = 50_000
+_REP_MONTH_CNY = 60_000
 _MEAN_SALE_FACTOR = 1.6  # E[segment factor * lognormal(0, 0.8)] for the segment mix below
 _SEGMENTS = (("enterprise", 0.15, 4.0), ("smb", 0.45, 1.0), ("consumer", 0.40, 0.3))
 _SEG_FACTOR = {name: f for name, _, f in _SEGMENTS}
@@ -136,9 +136,10 @@ def generate(
     """Write synthetic landing files under ``home/landing/<source>/``.
 
     Returns rows per source (counting each distinct file once: the byte copy is skipped by
-    the pipeline), ``files`` written, ``duplicate_files`` (byte copies) and ``planted_rows``
-    (rows written to be quarantined or deduplicated). Refuses to change an existing file,
-    since a landed file never changes; identical existing files are left alone.
+    the pipeline), ``files`` written, ``duplicate_files`` (byte copies) and ``planted_rows``:
+    the rows the contract sends to quarantine or counts as deduplicated (conflicting
+    originals included), a check for the pipeline. Refuses to change an existing file, since
+    a landed file never changes; identical existing files are left alone.
     """
     parsed = parse_months(",".join(months)) if months else []
     if not parsed or len(parsed) != len(months):
@@ -177,7 +178,7 @@ def generate(
 
 class _Rep:
     __slots__ = ("rep_id", "name", "role", "hire", "leave", "first_snap", "leave_snap", "team0",
-                 "moves", "mult", "count_mult", "poor", "book", "n_base", "former")
+                 "moves", "mult", "count_mult", "poor", "star", "book", "n_base", "former")
 
     def team(self, snap: int) -> str:
         team = self.team0
@@ -341,7 +342,8 @@ class _Generator:
             p = _Rep()
             p.name, p.moves, p.leave, p.leave_snap = self.person_name(), [], None, 0
             p.first_snap = 0
-            p.former, p.poor, p.mult, p.count_mult, p.role = False, False, 1.0, 1.0, "account_exec"
+            p.former, p.poor, p.star, p.mult, p.count_mult = False, False, False, 1.0, 1.0
+            p.role = "account_exec"
             if k < self.nreps - n_hires:
                 p.hire = rng.randint(first - 2500, first - 30)
             elif k < self.nreps - n_hires + n_former:
@@ -387,13 +389,17 @@ class _Generator:
         pool = [p for p in initial[n_teams:]]
         n_star = max(1, round(self.nreps * 0.05))
         n_low = max(1, round(self.nreps * 0.05))
-        stars, pool = pool[:n_star], pool[n_star:]
+        stars = []
+        for p in pool:  # one star per team at most, so a star alone never makes every team
+            if len(stars) < n_star and p.team0 not in {s.team0 for s in stars}:
+                stars.append(p)
+        pool = [p for p in pool if p not in stars]
         low, pool = pool[:n_low], pool[n_low:]
         poor, pool = pool[:n_star], pool[n_star:]
         leavers, pool = pool[:n_star], pool[n_star:]
         movers = pool[:n_star] if n_months > 1 and n_teams > 1 else []
         for p in stars:
-            p.role, p.mult, p.count_mult = "account_exec", rng.uniform(6.0, 8.0), 1.3
+            p.role, p.mult, p.count_mult, p.star = "account_exec", rng.uniform(6.5, 8.0), 1.3, True
         for p in low:
             p.mult, p.count_mult = rng.uniform(0.15, 0.3), 0.5
         for p in poor:
@@ -440,7 +446,9 @@ class _Generator:
             if lo > hi:
                 continue
             frac = (hi - lo + 1) / nd
-            scale = p.mult * self.team_mult[p.team(i)] * self.team_noise[(p.team(i), i)]
+            # stars sell on their own strength: above the SALES cap whatever their team
+            scale = p.mult * (1.0 if p.star else self.team_mult[p.team(i)])
+            scale *= self.team_noise[(p.team(i), i)]
             n = round(spm * p.count_mult * frac * rng.uniform(0.75, 1.25))
             k_new = min(n, max(0, round(rng.gauss(spm / 10 * min(1.0, p.count_mult) * frac, 0.8))))
             for _ in range(k_new):
@@ -569,7 +577,7 @@ class _Generator:
             row = [self.iso(v) if isinstance(v, int) else (v or "") for v in self.rep_row(p, s)]
             row[2] = next(t for t in self.teams + ["T99"] if t != row[2])
             self.rep_extra[s].append(row)
-            self.plant("reps", s)
+            self.plant("reps", s, 2)  # both rows of the key are quarantined
         else:
             gid = self.new_ghost_rep()
             self.rep_extra[0].append([gid, self.person_name(), self.teams[0], "sdr", hire, ""])
@@ -597,7 +605,7 @@ class _Generator:
             c = conflict
             for region in (c.region, next(r for r in _REGIONS if r != c.region)):
                 self.cust_extra[s].append([c.cid, c.name, c.seg, region, self.iso(c.created)])
-            self.plant("customers", s, 1)
+            self.plant("customers", s, 2)
         else:
             cid = ghost()
             self.cust_extra[0].append([cid, "Duplicate Name Ltd.", "smb", "West", created])
@@ -869,7 +877,7 @@ class _Generator:
         copy = list(orig)
         copy[S_AMT] = orig[S_AMT] + 1000  # same txn_id, other amount: both quarantined
         self.trail_sales.setdefault((i, "b" if self.has_b(i) else "a"), []).append(copy)
-        self.plant("sales", i)
+        self.plant("sales", i, 2)
         i = 0
         orig = self.pick_sale(i, file="a")  # identical in the other file: deduplicated
         target = (0, "b") if self.has_b(0) else (min(1, n_months - 1), "a")
@@ -891,7 +899,7 @@ class _Generator:
             if change:
                 copy[V_SCORE] = orig[V_SCORE] % 5 + 1
             self.trail_surveys[later].append(copy)
-            self.plant("surveys", i)
+            self.plant("surveys", i, 2 if change else 1)
 
     # -- serialisation -------------------------------------------------------------------
 

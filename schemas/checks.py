@@ -36,8 +36,9 @@ def _empty(series: pd.Series) -> pd.Series:
 
 
 def present() -> pa.Check:
-    return pa.Check(lambda s: ~_empty(s), name="missing_field",
-        error="missing_field: value is empty")
+    return pa.Check(
+        lambda s: ~_empty(s), name="missing_field", error="missing_field: value is empty"
+    )
 
 
 def iso_date() -> pa.Check:
@@ -46,8 +47,7 @@ def iso_date() -> pa.Check:
         valid = {value: value == "" or _is_calendar_date(value) for value in uniques}
         return series.map(valid).astype(bool)
 
-    return pa.Check(check, name="bad_type",
-        error="bad_type: not a real calendar date YYYY-MM-DD")
+    return pa.Check(check, name="bad_type", error="bad_type: not a real calendar date YYYY-MM-DD")
 
 
 def plain_decimal() -> pa.Check:
@@ -87,8 +87,9 @@ def positive_cents() -> pa.Check:
         ok &= whole.str.len() <= MAX_INTEGER_DIGITS
         return _empty(series) | ~series.str.fullmatch(DECIMAL_TEXT).fillna(False) | ok
 
-    return pa.Check(check, name="bad_amount",
-        error="bad_amount: amount must be > 0 with at most 2 places")
+    return pa.Check(
+        check, name="bad_amount", error="bad_amount: amount must be > 0 with at most 2 places"
+    )
 
 
 def program_currency() -> pa.Check:
@@ -105,11 +106,14 @@ def score_range(low: int = 1, high: int = 5) -> pa.Check:
         number = pd.to_numeric(series.where(whole, "0"), errors="coerce")
         return _empty(series) | ~whole | number.between(low, high)
 
-    return pa.Check(check, name="score_out_of_range",
-        error=f"score_out_of_range: score outside {low}..{high}")
+    return pa.Check(
+        check, name="score_out_of_range", error=f"score_out_of_range: score outside {low}..{high}"
+    )
 
 
-def schema_for(spec: SourceSpec, extra: dict[str, list[pa.Check]] | None = None) -> pa.DataFrameSchema:
+def schema_for(
+    spec: SourceSpec, extra: dict[str, list[pa.Check]] | None = None
+) -> pa.DataFrameSchema:
     """The pandera schema of one source: text columns with checks in contract order."""
     enums = dict(spec.enums)
     columns = {}

@@ -62,7 +62,7 @@ class Workspace:
 
     @property
     def published_db(self) -> Path:
-        """The readers' DuckDB file; replaced atomically at each publication, never written in place."""
+        """The readers' DuckDB file: replaced atomically at each publication, never edited."""
         return self.home / "published.duckdb"
 
     @property

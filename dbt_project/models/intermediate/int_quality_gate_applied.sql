@@ -50,7 +50,7 @@ select
     || {{ decimal_text('sales_points') }} || ': -' || {{ rate_text('gate_factor') }}
     || ' x ' || {{ decimal_text('capped_sales_points') }} || ' = -'
     || {{ decimal_text(as_points(round_half_away('gate_factor * capped_sales_points'))) }}
-    as explanation,
+        as explanation,
     cast(null as {{ dbt.type_string() }}) as source_file,
     cast(null as bigint) as source_row_number,
     cast(null as {{ dbt.type_string() }}) as source_file_hash

@@ -17,7 +17,7 @@ select
     || {{ decimal_text(as_points('rulebook.sales_cap_points')) }} || ' - '
     || {{ decimal_text('subtotals.sales_points') }} || ' = '
     || {{ decimal_text(as_points('rulebook.sales_cap_points - subtotals.sales_points')) }}
-    as explanation,
+        as explanation,
     cast(null as {{ dbt.type_string() }}) as source_file,
     cast(null as bigint) as source_row_number,
     cast(null as {{ dbt.type_string() }}) as source_file_hash

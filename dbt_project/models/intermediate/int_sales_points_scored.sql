@@ -54,9 +54,11 @@ select
     {{ as_points('direction * unsigned_points') }} as points,
     case
         when txn_type = 'sale'
-            then 'sale ' || txn_id || ' ' || {{ money_text('amount') }} || ' ' || currency
-            || ' x ' || {{ rate_text('sales_rate') }} || ' = ' || {{ decimal_text('unsigned_points') }}
-        else 'return ' || txn_id || ' of order ' || order_id || ' (sale ' || sale_txn_id || ') '
+            then
+                'sale ' || txn_id || ' ' || {{ money_text('amount') }} || ' ' || currency
+                || ' x ' || {{ rate_text('sales_rate') }} || ' = ' || {{ decimal_text('unsigned_points') }}
+        else
+            'return ' || txn_id || ' of order ' || order_id || ' (sale ' || sale_txn_id || ') '
             || {{ money_text('amount') }} || ' ' || currency || ' x ' || {{ rate_text('sales_rate') }}
             || ' = -' || {{ decimal_text('unsigned_points') }}
     end as explanation,

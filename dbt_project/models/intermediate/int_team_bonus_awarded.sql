@@ -5,7 +5,10 @@ with rulebook as (
 ),
 
 reps as (
-    select rep_id, team_id from {{ ref('stg_validated__reps') }}
+    select
+        rep_id,
+        team_id
+    from {{ ref('stg_validated__reps') }}
 ),
 
 scored as (
@@ -39,7 +42,8 @@ targets as (
 ),
 
 sellers as (
-    select distinct rep_id from scored where txn_type = 'sale'
+    select distinct rep_id from scored
+    where txn_type = 'sale'
 )
 
 select
@@ -54,7 +58,7 @@ select
     'team ' || reps.team_id || ' net sales ' || {{ money_text('targets.net_amount') }} || ' '
     || rulebook.currency || ' >= target ' || {{ money_text('targets.monthly_target') }} || ' '
     || rulebook.currency || ' = ' || {{ decimal_text(as_points('rulebook.team_bonus_points')) }}
-    as explanation,
+        as explanation,
     cast(null as {{ dbt.type_string() }}) as source_file,
     cast(null as bigint) as source_row_number,
     cast(null as {{ dbt.type_string() }}) as source_file_hash

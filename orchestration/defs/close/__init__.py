@@ -1,6 +1,5 @@
 """The period close: one job over every asset, one partition (month) per run."""
 
-
 from dagster import (
     AssetSelection,
     Definitions,

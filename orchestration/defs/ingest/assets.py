@@ -1,6 +1,5 @@
 """One asset per landing source: new files in, every row kept with its lineage."""
 
-
 from dagster import AssetExecutionContext, Failure, MaterializeResult, MetadataValue, asset
 
 from orchestration.defs.ingest.landing import ingest_source

@@ -91,15 +91,24 @@ def _append(con, source, table, path: Path, digest: str, run_id: str, first_id: 
     try:
         con.register("landed", table)
         con.execute(
-            f"insert into raw_{source} (raw_id, {columns}, source_file, row_number, file_hash, run_id) "
+            f"insert into raw_{source} "
+            f"(raw_id, {columns}, source_file, row_number, file_hash, run_id) "
             f"select ? + row_number - 1, {columns}, ?, row_number, ?, ? from landed",
             [first_id, path.name, digest, run_id],
         )
         con.unregister("landed")
         con.execute(
             "insert into ingested_files values (?, ?, ?, ?, ?, ?, ?, ?)",
-            [source, path.name, digest, file_format(path), table.num_rows,
-             path.stat().st_size, datetime.now(UTC).replace(tzinfo=None), run_id],
+            [
+                source,
+                path.name,
+                digest,
+                file_format(path),
+                table.num_rows,
+                path.stat().st_size,
+                datetime.now(UTC).replace(tzinfo=None),
+                run_id,
+            ],
         )
         con.execute("commit")
     except Exception:

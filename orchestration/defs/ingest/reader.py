@@ -55,7 +55,10 @@ def _missing_hint(header: list[str], spec: SourceSpec) -> tuple[str, str]:
     hint = f"required columns are {', '.join(spec.columns)}"
     if len(header) == 1 and any(sep in header[0] for sep in ";\t|"):
         hint = "the delimiter must be a comma; " + hint
-    return f"missing required column(s) {', '.join(missing)}; found {', '.join(header) or 'none'}", hint
+    return (
+        f"missing required column(s) {', '.join(missing)}; found {', '.join(header) or 'none'}",
+        hint,
+    )
 
 
 def _check_header(path: Path, header: list[str], spec: SourceSpec) -> None:
@@ -75,8 +78,11 @@ def _read_header(path: Path) -> list[str]:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             first = next(csv.reader(handle), [])
     except UnicodeDecodeError as error:
-        raise FileRejected(path, f"not UTF-8 text ({error.reason} at byte {error.start})",
-                           "save the file as UTF-8 and land it again") from None
+        raise FileRejected(
+            path,
+            f"not UTF-8 text ({error.reason} at byte {error.start})",
+            "save the file as UTF-8 and land it again",
+        ) from None
     return [name.strip() for name in first]
 
 
@@ -106,8 +112,11 @@ def _read_csv(path: Path, spec: SourceSpec) -> pa.Table:
             if "straddling" in message and block_size < path.stat().st_size + 1:
                 block_size = path.stat().st_size + 1
                 continue
-            raise FileRejected(path, f"cannot be parsed as CSV: {_short(message)}",
-                               "every row needs one value per header column") from None
+            raise FileRejected(
+                path,
+                f"cannot be parsed as CSV: {_short(message)}",
+                "every row needs one value per header column",
+            ) from None
 
 
 def _check_utf8(path: Path) -> None:
@@ -120,8 +129,11 @@ def _check_utf8(path: Path) -> None:
                 decoder.decode(chunk)
             except UnicodeDecodeError as error:
                 line += chunk[: error.start].count(b"\n")
-                raise FileRejected(path, f"not UTF-8 text: invalid bytes on line {line}",
-                                   "save the file as UTF-8 and land it again") from None
+                raise FileRejected(
+                    path,
+                    f"not UTF-8 text: invalid bytes on line {line}",
+                    "save the file as UTF-8 and land it again",
+                ) from None
             line += chunk.count(b"\n")
 
 
@@ -133,8 +145,11 @@ def _read_parquet(path: Path, spec: SourceSpec) -> pa.Table:
     except FileRejected:
         raise
     except (pa.ArrowException, OSError) as error:
-        raise FileRejected(path, f"cannot be read as Parquet: {_short(str(error))}",
-                           "the file may be truncated; land a complete copy") from None
+        raise FileRejected(
+            path,
+            f"cannot be read as Parquet: {_short(str(error))}",
+            "the file may be truncated; land a complete copy",
+        ) from None
     columns = [_as_text(table.column(name)) for name in spec.columns]
     return pa.table(columns, names=list(spec.columns))
 

@@ -5,7 +5,6 @@ in the same build and show up in Dagster as asset checks. Unit tests are run by 
 not at every close.
 """
 
-
 import os
 
 from dagster import AssetExecutionContext

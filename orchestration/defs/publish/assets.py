@@ -1,6 +1,5 @@
 """Publish: quality gate, then a new immutable version (or 'unchanged'), then the readers' copy."""
 
-
 from dagster import (
     AssetExecutionContext,
     AssetKey,
@@ -47,11 +46,17 @@ def publication(
                 "tables stay in the warehouse for inspection:\n  - " + "\n  - ".join(gate.failures)
             )
         counts = period_counts(con, period)
-        totals = tuple(sum(getattr(c, f) for c in counts)
-                       for f in ("read", "loaded", "deduplicated", "quarantined"))
+        totals = tuple(
+            sum(getattr(c, f) for c in counts)
+            for f in ("read", "loaded", "deduplicated", "quarantined")
+        )
         try:
             outcome = publish_period(
-                con, period, context.run_id, restate=config.restate, reason=config.reason,
+                con,
+                period,
+                context.run_id,
+                restate=config.restate,
+                reason=config.reason,
                 counts=totals,
             )
         except PeriodClosed as closed:

@@ -97,7 +97,6 @@ def _suites():
 
 def run_gate(con: duckdb.DuckDBPyConnection) -> GateResult:
     import great_expectations as gx
-
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")

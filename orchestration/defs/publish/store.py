@@ -33,8 +33,10 @@ class Outcome:
 
     @property
     def label(self) -> str:
-        return f"version {self.version} published" if self.published else (
-            f"unchanged (version {self.version} stands)"
+        return (
+            f"version {self.version} published"
+            if self.published
+            else (f"unchanged (version {self.version} stands)")
         )
 
 
@@ -81,8 +83,9 @@ def input_fingerprint(con: duckdb.DuckDBPyConnection, versions: list[str]) -> st
         ).encode()
     )
     digest.update(
-        rows_sha256(con, "select rep_id, rep_name, team_id from rep_period_points order by rep_id")
-        .encode()
+        rows_sha256(
+            con, "select rep_id, rep_name, team_id from rep_period_points order by rep_id"
+        ).encode()
     )
     return digest.hexdigest()
 
@@ -133,8 +136,14 @@ def publish_period(
     fingerprint = input_fingerprint(con, versions)
     previous = latest(con, period)
     if previous and previous[1] == fingerprint:
-        return Outcome(period, previous[0], False, "inputs and rule book unchanged",
-                       fingerprint, _stored_hash(con, period, previous[0]))
+        return Outcome(
+            period,
+            previous[0],
+            False,
+            "inputs and rule book unchanged",
+            fingerprint,
+            _stored_hash(con, period, previous[0]),
+        )
     if previous and not restate:
         raise PeriodClosed(
             f"period {period} is closed: version {previous[0]} was published "
@@ -143,7 +152,7 @@ def publish_period(
             f'jifen close {period} --restate --reason "<why>"'
         )
     if previous and not reason.strip():
-        raise PeriodClosed("a restatement needs a reason: --reason \"<why>\"")
+        raise PeriodClosed('a restatement needs a reason: --reason "<why>"')
     version = previous[0] + 1 if previous else 1
     reason = reason.strip() or ("restatement" if previous else "first close")
     con.execute("begin transaction")
@@ -158,9 +167,17 @@ def publish_period(
         digest = content_hash(con, period, version)
         con.execute(
             "insert into published.publications values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [period, version, ",".join(versions), fingerprint,
-             datetime.now(UTC).replace(tzinfo=None, microsecond=0), run_id, reason, digest,
-             *counts],
+            [
+                period,
+                version,
+                ",".join(versions),
+                fingerprint,
+                datetime.now(UTC).replace(tzinfo=None, microsecond=0),
+                run_id,
+                reason,
+                digest,
+                *counts,
+            ],
         )
         con.execute("commit")
     except Exception:

@@ -1,6 +1,5 @@
 """Validation: every landed row is loaded, deduplicated or quarantined, then the error budget."""
 
-
 from dagster import (
     AssetExecutionContext,
     AssetKey,
@@ -12,7 +11,11 @@ from dagster import (
     multi_asset,
 )
 
-from orchestration.defs.validation.budget import DEFAULT_ERROR_BUDGET, budget_breaches, period_counts
+from orchestration.defs.validation.budget import (
+    DEFAULT_ERROR_BUDGET,
+    budget_breaches,
+    period_counts,
+)
 from orchestration.defs.validation.engine import validate_all
 from orchestration.lib.period import monthly_partitions, parse_period
 from orchestration.lib.resources import WorkspaceResource
@@ -29,13 +32,22 @@ class ValidationConfig(Config):
 @multi_asset(
     specs=[
         *(
-            AssetSpec(key, deps=[f"raw_{source}"], group_name="validation", kinds={"duckdb"},
-                      description=f"Loaded {source} rows, typed, with lineage.")
+            AssetSpec(
+                key,
+                deps=[f"raw_{source}"],
+                group_name="validation",
+                kinds={"duckdb"},
+                description=f"Loaded {source} rows, typed, with lineage.",
+            )
             for key, source in zip(VALIDATED, SOURCES, strict=True)
         ),
-        AssetSpec("quarantine", deps=[f"raw_{s}" for s in SOURCES], group_name="validation",
-                  kinds={"duckdb"},
-                  description="Every quarantined row: file, row number, reason code, raw values."),
+        AssetSpec(
+            "quarantine",
+            deps=[f"raw_{s}" for s in SOURCES],
+            group_name="validation",
+            kinds={"duckdb"},
+            description="Every quarantined row: file, row number, reason code, raw values.",
+        ),
     ],
     partitions_def=monthly_partitions,
     can_subset=False,
@@ -59,7 +71,8 @@ def validated_inputs(
     )
     if breaches:
         raise Failure(
-            description="the close stops before publishing:\n  - " + "\n  - ".join(breaches)
+            description="the close stops before publishing:\n  - "
+            + "\n  - ".join(breaches)
             + "\nSee the quarantine (jifen quarantine) for the rows and fix the landing files, "
             "or raise the budget with --error-budget.",
             metadata={"counts": summary},
@@ -68,9 +81,12 @@ def validated_inputs(
         count = next(c for c in counts if c.source == source)
         yield MaterializeResult(
             asset_key=key,
-            metadata={"rows_read": count.read, "rows_loaded": count.loaded,
-                      "rows_deduplicated": count.deduplicated,
-                      "rows_quarantined": count.quarantined},
+            metadata={
+                "rows_read": count.read,
+                "rows_loaded": count.loaded,
+                "rows_deduplicated": count.deduplicated,
+                "rows_quarantined": count.quarantined,
+            },
         )
     yield MaterializeResult(
         asset_key="quarantine", metadata={"rows_total": quarantined, "counts": summary}

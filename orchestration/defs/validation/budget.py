@@ -34,13 +34,13 @@ def period_counts(con: duckdb.DuckDBPyConnection, period: str) -> list[SourceCou
         [period],
     ).fetchall()
     found = {row[0]: SourceCounts(*(row[0], *(int(value) for value in row[1:]))) for row in rows}
-    return [found.get(name, SourceCounts(name, 0, 0, 0, 0))
-            for name in ("reps", "customers", "sales", "surveys")]
+    return [
+        found.get(name, SourceCounts(name, 0, 0, 0, 0))
+        for name in ("reps", "customers", "sales", "surveys")
+    ]
 
 
-def budget_breaches(
-    con: duckdb.DuckDBPyConnection, period: str, budget: float
-) -> list[str]:
+def budget_breaches(con: duckdb.DuckDBPyConnection, period: str, budget: float) -> list[str]:
     messages = []
     for counts in period_counts(con, period):
         if counts.source not in BUDGETED_SOURCES or counts.share <= budget:

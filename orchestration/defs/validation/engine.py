@@ -43,12 +43,15 @@ def validate_all(con: duckdb.DuckDBPyConnection, progress: Progress = lambda _: 
     _unknown_orders(con)
     _over_returns(con)
     for source in ("sales", "surveys"):
-        con.execute(f"create or replace table validated_{source} as "
-                    f"select * from alive_{source} order by {SPECS[source].key}")
+        con.execute(
+            f"create or replace table validated_{source} as "
+            f"select * from alive_{source} order by {SPECS[source].key}"
+        )
     _finish(con)
 
 
 # --- row level -------------------------------------------------------------------------------
+
 
 def _typed(spec: SourceSpec, column: str) -> str:
     if column in spec.dates:
@@ -64,10 +67,14 @@ def _typed(spec: SourceSpec, column: str) -> str:
 
 def _row_checks(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> None:
     columns = ", ".join(spec.columns)
-    frame = con.sql(
-        f"select raw_id, {columns}, source_file, row_number, file_hash from raw_{spec.name} "
-        "order by raw_id"
-    ).to_arrow_table().to_pandas()
+    frame = (
+        con.sql(
+            f"select raw_id, {columns}, source_file, row_number, file_hash from raw_{spec.name} "
+            "order by raw_id"
+        )
+        .to_arrow_table()
+        .to_pandas()
+    )
     for column in spec.columns:
         frame[column] = frame[column].astype(str).str.strip()
     rejects = _pandera_rejects(frame, spec)
@@ -108,8 +115,12 @@ def _pandera_rejects(frame: pd.DataFrame, spec: SourceSpec) -> pd.DataFrame:
     cases = cases.sort_values(["index", "rank", "column_order"]).drop_duplicates("index")
     positions = cases["index"].astype("int64").to_numpy()
     detail = (
-        cases["column"].astype(str) + ": " + cases["check"].astype(str).str.split(": ", n=1).str[1]
-        + " (" + cases["failure_case"].astype(str).str.slice(0, 60) + ")"
+        cases["column"].astype(str)
+        + ": "
+        + cases["check"].astype(str).str.split(": ", n=1).str[1]
+        + " ("
+        + cases["failure_case"].astype(str).str.slice(0, 60)
+        + ")"
     )
     return pd.DataFrame(
         {
@@ -121,6 +132,7 @@ def _pandera_rejects(frame: pd.DataFrame, spec: SourceSpec) -> pd.DataFrame:
 
 
 # --- across rows -----------------------------------------------------------------------------
+
 
 def _quarantine(con, source: str, reason: str, select_sql: str, params=None) -> None:
     """``select_sql`` yields (raw_id, detail); those rows leave the alive set."""
@@ -257,8 +269,12 @@ def _over_returns(con) -> None:
         if order_id != current:
             current, returned = order_id, Decimal(0)
         if returned + amount > sold:
-            crossing.append((raw_id, f"returns of order {order_id} would reach "
-                                     f"{returned + amount} > sold {sold}"))
+            crossing.append(
+                (
+                    raw_id,
+                    f"returns of order {order_id} would reach {returned + amount} > sold {sold}",
+                )
+            )
         else:
             returned += amount
     table = pa_arrow.table(
@@ -271,6 +287,7 @@ def _over_returns(con) -> None:
 
 
 # --- results ---------------------------------------------------------------------------------
+
 
 def _finish(con) -> None:
     for spec in SPECS.values():
