@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -22,8 +21,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console(file=sys.stdout)  # bound now: a close sends dbt's chatter on stdout to its log
-err = Console(stderr=True)
+console = Console()
+err = Console(stderr=True)  # errors and spinners: stdout carries only results
 
 HomeOption = Annotated[
     Path | None,
@@ -71,7 +70,7 @@ def generate(
     except ValueError as error:
         raise typer.BadParameter(str(error)) from None
     workspace = _workspace(home).prepare()
-    with console.status("generating landing files…") as status:
+    with err.status("generating landing files…") as status:
         counts = write(
             workspace.home,
             seed=seed,
@@ -98,7 +97,7 @@ def _close(
 
     started = time.monotonic()
     try:
-        with console.status(f"closing {period} (ingest, validate, dbt, gate, publish)…"):
+        with err.status(f"closing {period} (ingest, validate, dbt, gate, publish)…"):
             run = run_close(
                 workspace,
                 period,

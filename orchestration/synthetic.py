@@ -32,30 +32,32 @@ CURRENCY = "CNY"
 DEFAULT_MONTHS = ("2026-07", "2026-08", "2026-09", "2026-10")
 SOURCES = ("reps", "customers", "sales", "surveys")
 
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
 REP_COLUMNS = ("rep_id", "rep_name", "team_id", "role", "hire_date", "leave_date")
 CUSTOMER_COLUMNS = ("customer_id", "customer_name", "segment", "region", "created_date")
-SALES_COLUMNS = (
-    "txn_id", "txn_type", "order_id", "rep_id", "customer_id", "txn_date", "amount", "currency",
-)
+SALES_COLUMNS = _words("txn_id txn_type order_id rep_id customer_id txn_date amount currency")
 # Another exporter: other column order, whole amounts without decimals, an extra column.
-SALES_ALT_COLUMNS = (
-    "txn_date", "txn_id", "rep_id", "customer_id", "order_id", "txn_type", "currency", "amount",
-    "channel",
+SALES_ALT_COLUMNS = _words(
+    "txn_date txn_id rep_id customer_id order_id txn_type currency amount channel"
 )
 SURVEY_COLUMNS = ("survey_id", "rep_id", "customer_id", "order_id", "score", "survey_date")
-
-_STR = pa.string()
+_COLUMNS = {
+    "reps": REP_COLUMNS,
+    "customers": CUSTOMER_COLUMNS,
+    "sales": SALES_COLUMNS,
+    "surveys": SURVEY_COLUMNS,
+}
+# Parquet is typed: ids and text as string, dates date32, amount decimal(12,2), score int64.
+_TYPES = {"amount": pa.decimal128(12, 2), "score": pa.int64()}
 _SCHEMAS = {
-    "reps": pa.schema([("rep_id", _STR), ("rep_name", _STR), ("team_id", _STR), ("role", _STR),
-                       ("hire_date", pa.date32()), ("leave_date", pa.date32())]),
-    "customers": pa.schema([("customer_id", _STR), ("customer_name", _STR), ("segment", _STR),
-                            ("region", _STR), ("created_date", pa.date32())]),
-    "sales": pa.schema([("txn_id", _STR), ("txn_type", _STR), ("order_id", _STR),
-                        ("rep_id", _STR), ("customer_id", _STR), ("txn_date", pa.date32()),
-                        ("amount", pa.decimal128(12, 2)), ("currency", _STR)]),
-    "surveys": pa.schema([("survey_id", _STR), ("rep_id", _STR), ("customer_id", _STR),
-                          ("order_id", _STR), ("score", pa.int64()),
-                          ("survey_date", pa.date32())]),
+    source: pa.schema(
+        [(c, pa.date32() if c.endswith("_date") else _TYPES.get(c, pa.string())) for c in cols]
+    )
+    for source, cols in _COLUMNS.items()
 }
 
 # Calibration against rule book 2026.1: a typical rep sells ~60k CNY a month (600 points),
@@ -67,19 +69,23 @@ _SEG_FACTOR = {name: f for name, _, f in _SEGMENTS}
 _SCORE_CDF = {False: (0.04, 0.10, 0.22, 0.55), True: (0.22, 0.52, 0.77, 0.92)}  # poor reps
 _REGIONS = ("East", "North", "South", "West", "Central", "Northeast")
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
-_GIVEN = ("伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟",
-          "涛", "明", "超", "秀英", "霞", "平", "刚", "桂英", "浩然", "子涵", "欣怡", "宇轩")
-_PY_SUR = ("Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Huang", "Zhao", "Wu", "Zhou", "Xu",
-           "Sun", "Ma", "Zhu", "Hu", "Guo", "He", "Gao", "Lin", "Luo")
-_PY_GIVEN = ("Wei", "Fang", "Na", "Min", "Jing", "Li", "Qiang", "Lei", "Jun", "Yang", "Yong",
-             "Yan", "Jie", "Juan", "Tao", "Ming", "Chao", "Xiaoyu", "Haoran", "Zihan")
-_EN_GIVEN = ("Grace", "Kevin", "Emily", "David", "Vivian", "Jason", "Cindy", "Eric", "Helen",
-             "Leo", "Sophie", "Tony", "Amy", "Frank", "Iris", "Max")
-_CITIES = ("上海", "北京", "深圳", "杭州", "成都", "武汉", "南京", "苏州", "广州", "西安")
-_WORDS = ("华信", "恒通", "长风", "瑞达", "新源", "博远", "星海", "中科", "远航", "嘉禾")
-_SUFFIXES = ("科技有限公司", "贸易有限公司", "网络科技有限公司", "实业有限公司", "信息技术有限公司")
-_EN_WORDS = ("Bright", "Harbor", "Golden", "Pacific", "Summit", "Jade", "Silver", "Eastern")
-_EN_NOUNS = ("Star", "Bridge", "River", "Peak", "Dragon", "Lotus", "Cloud", "Gate")
+_GIVEN = _words(
+    "伟 芳 娜 敏 静 丽 强 磊 军 洋 勇 艳 杰 娟 涛 明 超 秀英 霞 平 刚 桂英 浩然 子涵 欣怡 宇轩"
+)
+_PY_SUR = _words(
+    "Wang Li Zhang Liu Chen Yang Huang Zhao Wu Zhou Xu Sun Ma Zhu Hu Guo He Gao Lin Luo"
+)
+_PY_GIVEN = _words(
+    "Wei Fang Na Min Jing Li Qiang Lei Jun Yang Yong Yan Jie Juan Tao Ming Chao Xiaoyu Haoran Zihan"
+)
+_EN_GIVEN = _words(
+    "Grace Kevin Emily David Vivian Jason Cindy Eric Helen Leo Sophie Tony Amy Frank Iris Max"
+)
+_CITIES = _words("上海 北京 深圳 杭州 成都 武汉 南京 苏州 广州 西安")
+_WORDS = _words("华信 恒通 长风 瑞达 新源 博远 星海 中科 远航 嘉禾")
+_SUFFIXES = _words("科技有限公司 贸易有限公司 网络科技有限公司 实业有限公司 信息技术有限公司")
+_EN_WORDS = _words("Bright Harbor Golden Pacific Summit Jade Silver Eastern")
+_EN_NOUNS = _words("Star Bridge River Peak Dragon Lotus Cloud Gate")
 _EN_SUFFIXES = ("Trading Co., Ltd.", "Technology Co., Ltd.", "Logistics Ltd.", "Group")
 
 _MONTH_RE = re.compile(r"(\d{4})-(\d{2})")
@@ -90,16 +96,26 @@ _MAX_MONTHS = 120
 S_SORT, S_CAT, S_TXN, S_TYPE, S_ORDER, S_REP, S_CUST, S_D, S_AMT, S_CUR, S_FILE, S_TAG = range(12)
 # Survey row layout: sort date, category, survey_id, rep, customer, order, score, date.
 V_SORT, V_CAT, V_ID, V_REP, V_CUST, V_ORDER, V_SCORE, V_D = range(8)
-_SALE_FIELDS = {"sort": S_SORT, "type": S_TYPE, "order": S_ORDER, "rep": S_REP, "cust": S_CUST,
-                "d": S_D, "amt": S_AMT, "cur": S_CUR}
+_SALE_FIELDS = {
+    "sort": S_SORT,
+    "type": S_TYPE,
+    "order": S_ORDER,
+    "rep": S_REP,
+    "cust": S_CUST,
+    "d": S_D,
+    "amt": S_AMT,
+    "cur": S_CUR,
+}
 
 
 def parse_months(spec: str) -> list[str]:
     """Parse '2026-07', '2026-07..2026-10' or a comma list of either into sorted months."""
     items = [part.strip() for part in spec.split(",")]
     if not spec.strip() or not all(items):
-        raise ValueError(f"bad month list {spec!r}: expected YYYY-MM, YYYY-MM..YYYY-MM "
-                         "or a comma-separated list of those")
+        raise ValueError(
+            f"bad month list {spec!r}: expected YYYY-MM, YYYY-MM..YYYY-MM "
+            "or a comma-separated list of those"
+        )
     found: set[tuple[int, int]] = set()
     for item in items:
         lo_text, sep, hi_text = item.partition("..")
@@ -135,6 +151,10 @@ def generate(
 ) -> dict[str, int]:
     """Write synthetic landing files under ``home/landing/<source>/``.
 
+    At the defaults every month's quarantined share of sales and surveys stays near 1-2.5 %.
+    Very small runs (a handful of reps, one month) still get a row per reason code, so
+    their share can pass the 5 % budget; use ``dirty_rate=0`` for a clean close there.
+
     Returns rows per source (counting each distinct file once: the byte copy is skipped by
     the pipeline), ``files`` written, ``duplicate_files`` (byte copies) and ``planted_rows``:
     the rows the contract sends to quarantine or counts as deduplicated (conflicting
@@ -156,8 +176,10 @@ def generate(
     for source, name, data, _rows, _copy in files:
         path = landing / source / name
         if path.exists() and path.read_bytes() != data:
-            raise FileExistsError(f"{path} already exists with other content; landed files "
-                                  "never change, generate into an empty home")
+            raise FileExistsError(
+                f"{path} already exists with other content; landed files "
+                "never change, generate into an empty home"
+            )
     counts = {source: 0 for source in SOURCES}
     for source, name, data, rows, copy in files:
         path = landing / source / name
@@ -177,8 +199,9 @@ def generate(
 
 
 class _Rep:
-    __slots__ = ("rep_id", "name", "role", "hire", "leave", "first_snap", "leave_snap", "team0",
-                 "moves", "mult", "count_mult", "poor", "star", "book", "n_base", "former")
+    __slots__ = _words(
+        "rep_id name role hire leave first_snap leave_snap team0 moves mult count_mult poor star book n_base former"
+    )
 
     def team(self, snap: int) -> str:
         team = self.team0
@@ -316,6 +339,7 @@ class _Generator:
         for i in range(self.n_months):
             self.make_month(i)
         self.make_late_sales()
+        self.make_return_after_leave()
         if self.dirty:
             self.plant_reference()
             self.plant_sales()
@@ -329,12 +353,14 @@ class _Generator:
     def make_roster(self) -> None:
         rng, n_months, first = self.rng, self.n_months, self.first
         n_teams = max(1, round(self.nreps / 6.7))
-        self.teams = [f"T{t + 1:02d}" for t in range(n_teams)]
+        width = max(2, len(str(n_teams)))  # text order = numeric order, as ids compare as text
+        self.teams = [f"T{t + 1:0{width}d}" for t in range(n_teams)]
         spread = [1.0] if n_teams == 1 else [0.65 + 0.7 * t / (n_teams - 1) for t in range(n_teams)]
         rng.shuffle(spread)
         self.team_mult = dict(zip(self.teams, spread, strict=True))
-        self.team_noise = {(t, i): rng.uniform(0.85, 1.15)
-                           for i in range(n_months) for t in self.teams}
+        self.team_noise = {
+            (t, i): rng.uniform(0.85, 1.15) for i in range(n_months) for t in self.teams
+        }
         n_hires = max(1, round(self.nreps * 0.08))
         n_former = max(1, round(self.nreps * 0.03))
         people: list[_Rep] = []
@@ -416,15 +442,17 @@ class _Generator:
         base = []
         for p in active:
             p.n_base = rng.randint(2, 5)
-            base.extend(self.new_customer(None, rng.randint(first - 1200, first - 1))
-                        for _ in range(p.n_base))
+            base.extend(
+                self.new_customer(None, rng.randint(first - 1200, first - 1))
+                for _ in range(p.n_base)
+            )
         order = sorted(range(len(base)), key=lambda k: base[k].created)
         ids = [c.cid for c in base]
         for k, src in enumerate(order):
             base[src].cid = ids[k]  # ids follow creation date, like a real master
         pos = 0
         for p in active:
-            p.book = base[pos:pos + p.n_base]
+            p.book = base[pos : pos + p.n_base]
             pos += p.n_base
         self.base_custs = sorted(base, key=lambda c: c.cid)
         self.active_reps = active
@@ -450,13 +478,15 @@ class _Generator:
             scale = p.mult * (1.0 if p.star else self.team_mult[p.team(i)])
             scale *= self.team_noise[(p.team(i), i)]
             n = round(spm * p.count_mult * frac * rng.uniform(0.75, 1.25))
-            k_new = min(n, max(0, round(rng.gauss(spm / 10 * min(1.0, p.count_mult) * frac, 0.8))))
+            # ~2 new accounts a month whatever the volume: more rows means repeat business
+            k_new = min(n, max(0, round(rng.gauss(2 * min(1.0, p.count_mult) * frac, 0.8))))
             for _ in range(k_new):
                 c = self.new_customer(None, rng.randint(lo, hi))
                 self.new_custs[i].append(c)
                 p.book.append(c)
-                month_sales.append((min(hi, c.created + rng.randrange(3)), p, c,
-                                    self.amount(scale, c.seg)))
+                month_sales.append(
+                    (min(hi, c.created + rng.randrange(3)), p, c, self.amount(scale, c.seg))
+                )
             book, n_base = p.book, p.n_base
             for _ in range(n - k_new):
                 d = rng.randint(lo, hi)
@@ -468,8 +498,22 @@ class _Generator:
         rows = self.sales[i]
         for d, p, c, cents in month_sales:
             oid = self.next_order()
-            rows.append([d, "n", "", "sale", oid, p.rep_id, c.cid, d, cents, CURRENCY,
-                         self.pick_file(i), ""])
+            rows.append(
+                [
+                    d,
+                    "n",
+                    "",
+                    "sale",
+                    oid,
+                    p.rep_id,
+                    c.cid,
+                    d,
+                    cents,
+                    CURRENCY,
+                    self.pick_file(i),
+                    "",
+                ]
+            )
             r = rng.random()
             if r < 0.05:
                 part = cents if rng.random() < 0.35 else round(cents * rng.uniform(0.1, 0.9))
@@ -485,8 +529,9 @@ class _Generator:
                 j = self.month_of(sd)
                 if j is not None:
                     order = oid if rng.random() < 0.8 else ""
-                    self.surveys[j].append([sd, "n", "", p.rep_id, c.cid, order,
-                                            self.score(p.poor), sd])
+                    self.surveys[j].append(
+                        [sd, "n", "", p.rep_id, c.cid, order, self.score(p.poor), sd]
+                    )
 
     def pick_file(self, i: int) -> str:
         return "b" if self.has_b(i) and self.rng.random() < 0.45 else "a"
@@ -501,37 +546,85 @@ class _Generator:
             if rep is None:
                 return
         self.returned.add(oid)
-        self.sales[j].append([d, "n", "", "return", oid, rep.rep_id, cid, d, cents, CURRENCY,
-                              self.pick_file(j), ""])
+        self.sales[j].append(
+            [d, "n", "", "return", oid, rep.rep_id, cid, d, cents, CURRENCY, self.pick_file(j), ""]
+        )
 
     def make_late_sales(self) -> None:
         """Sales keyed late: dated in the last days of month i, delivered with month i+1."""
         rng = self.rng
         for i in range(self.n_months - 1):
             end = self.months[i][2]
-            cands = [r for r in self.sales[i]
-                     if r[S_TYPE] == "sale" and r[S_CAT] == "n" and r[S_SORT] >= end - 2]
+            cands = [
+                r
+                for r in self.sales[i]
+                if r[S_TYPE] == "sale" and r[S_CAT] == "n" and r[S_SORT] >= end - 2
+            ]
             for _ in range(max(1, round(0.004 * len(self.sales[i]))) if cands else 0):
                 t = rng.choice(cands)
                 cents = max(100, round(t[S_AMT] * rng.uniform(0.5, 1.5)))
-                self.sales[i + 1].append([t[S_SORT], "n", "", "sale", self.next_order(), t[S_REP],
-                                          t[S_CUST], t[S_D], cents, CURRENCY,
-                                          "b" if self.has_b(i + 1) else "a", "late"])
+                self.sales[i + 1].append(
+                    [
+                        t[S_SORT],
+                        "n",
+                        "",
+                        "sale",
+                        self.next_order(),
+                        t[S_REP],
+                        t[S_CUST],
+                        t[S_D],
+                        cents,
+                        CURRENCY,
+                        "b" if self.has_b(i + 1) else "a",
+                        "late",
+                    ]
+                )
+
+    def make_return_after_leave(self) -> None:
+        """A return keyed by a teammate after the seller left: points go to the seller."""
+        for p in self.active_reps:
+            if p.leave is None or p.leave < self.first or self.month_of(p.leave + 2) is None:
+                continue
+            i = self.month_of(p.leave)
+            sales = [
+                r
+                for r in self.sales[i]
+                if r[S_REP] == p.rep_id
+                and r[S_TYPE] == "sale"
+                and r[S_ORDER] not in self.returned
+                and r[S_SORT] >= self.months[i][1]
+            ]
+            if sales:
+                r = sales[-1]
+                self.add_return(p, r[S_CUST], r[S_ORDER], p.leave + 2, r[S_AMT])
+                return
 
     # -- planted problems ----------------------------------------------------------------
 
-    def pick_sale(self, i: int, ok: Callable[[list], bool] | None = None,
-                  file: str | None = None, claim: bool = True) -> list:
+    def pick_sale(
+        self,
+        i: int,
+        ok: Callable[[list], bool] | None = None,
+        file: str | None = None,
+        claim: bool = True,
+    ) -> list:
         """A clean sale of month i (dated in i, no returns, not used by another scenario)."""
         rows, (_, start, end, _) = self.sales[i], self.months[i]
         n = len(rows)
         at = self.rng.randrange(n)
         for k in range(n):
             r = rows[(at + k) % n]
-            if (r[S_CAT] == "n" and r[S_TYPE] == "sale" and not r[S_TAG]
-                    and start <= r[S_SORT] <= end and r[S_ORDER] not in self.returned
-                    and r[S_ORDER] not in self.touched and (file is None or r[S_FILE] == file)
-                    and isinstance(r[S_AMT], int) and (ok is None or ok(r))):
+            if (
+                r[S_CAT] == "n"
+                and r[S_TYPE] == "sale"
+                and not r[S_TAG]
+                and start <= r[S_SORT] <= end
+                and r[S_ORDER] not in self.returned
+                and r[S_ORDER] not in self.touched
+                and (file is None or r[S_FILE] == file)
+                and isinstance(r[S_AMT], int)
+                and (ok is None or ok(r))
+            ):
                 if claim:
                     self.touched.add(r[S_ORDER])
                 return r
@@ -539,18 +632,39 @@ class _Generator:
 
     def extra_sale(self, i: int, tpl: list, file: str = "a", **values) -> list:
         """A new planted sales row (fresh order id) modelled on a clean template row."""
-        row = [tpl[S_SORT], "x", "", "sale", self.next_order(), tpl[S_REP], tpl[S_CUST],
-               tpl[S_D], tpl[S_AMT], CURRENCY, file if file == "a" or self.has_b(i) else "a", ""]
+        row = [
+            tpl[S_SORT],
+            "x",
+            "",
+            "sale",
+            self.next_order(),
+            tpl[S_REP],
+            tpl[S_CUST],
+            tpl[S_D],
+            tpl[S_AMT],
+            CURRENCY,
+            file if file == "a" or self.has_b(i) else "a",
+            "",
+        ]
         for key, value in values.items():
             row[_SALE_FIELDS[key]] = value
         self.sales[i].append(row)
         self.plant("sales", self.month_of(row[S_SORT]) or i)
         return row
 
-    def extra_survey(self, i: int, rep: str, cust: str, d: int, score: int | str,
-                     d_text: str | None = None, order: str = "") -> None:
-        self.surveys[i].append([d, "x", "", rep, cust, order, score,
-                                d if d_text is None else d_text])
+    def extra_survey(
+        self,
+        i: int,
+        rep: str,
+        cust: str,
+        d: int,
+        score: int | str,
+        d_text: str | None = None,
+        order: str = "",
+    ) -> None:
+        self.surveys[i].append(
+            [d, "x", "", rep, cust, order, score, d if d_text is None else d_text]
+        )
         self.plant("surveys", i)
 
     def new_ghost_rep(self) -> str:
@@ -567,13 +681,21 @@ class _Generator:
         hire = self.iso(self.first - 20)
         self.ghost_rep = self.new_ghost_rep()  # its row lacks a name -> its sales: unknown_rep
         self.rep_extra[0].append([self.ghost_rep, "", self.teams[0], "account_exec", hire, ""])
-        self.rep_extra[0].append([self.new_ghost_rep(), self.person_name(), self.teams[-1], "sdr",
-                                  f"{y0}-02-30", ""])  # bad_type
+        self.rep_extra[0].append(
+            [self.new_ghost_rep(), self.person_name(), self.teams[-1], "sdr", f"{y0}-02-30", ""]
+        )  # bad_type
         csv_snaps = [i for i in range(self.n_months) if not self.is_parquet(i)]
         if len(csv_snaps) > 1:  # conflict inside a later delivery: key keeps earlier value
             s = csv_snaps[1]
-            p = next(p for p in self.active_reps if p.first_snap == 0 and not p.moves
-                     and p.leave is None and p.role != "manager" and p.mult < 3)
+            p = next(
+                p
+                for p in self.active_reps
+                if p.first_snap == 0
+                and not p.moves
+                and p.leave is None
+                and p.role != "manager"
+                and p.mult < 3
+            )
             row = [self.iso(v) if isinstance(v, int) else (v or "") for v in self.rep_row(p, s)]
             row[2] = next(t for t in self.teams + ["T99"] if t != row[2])
             self.rep_extra[s].append(row)
@@ -585,7 +707,8 @@ class _Generator:
             self.plant("reps", 0, 2)
         p = self.active_reps[0]
         self.rep_extra[0].append(
-            [self.iso(v) if isinstance(v, int) else (v or "") for v in self.rep_row(p, 0)])
+            [self.iso(v) if isinstance(v, int) else (v or "") for v in self.rep_row(p, 0)]
+        )
         self.plant("reps", 0, 3)
         # customers: ghosts that fail, one used by a sale and one by a survey later
         created = self.iso(self.first - 40)
@@ -628,9 +751,20 @@ class _Generator:
     def plant_sales(self) -> None:
         """One or more rows per sales reason code, spread over the months."""
         y0, n_months = self.year0, self.n_months
-        for k, kind in enumerate(("missing_field", "bad_type", "bad_enum", "bad_amount",
-                                  "bad_currency", "duplicate_order", "unknown_rep",
-                                  "unknown_customer", "rep_inactive", "over_return")):
+        for k, kind in enumerate(
+            (
+                "missing_field",
+                "bad_type",
+                "bad_enum",
+                "bad_amount",
+                "bad_currency",
+                "duplicate_order",
+                "unknown_rep",
+                "unknown_customer",
+                "rep_inactive",
+                "over_return",
+            )
+        ):
             i = k % n_months
             tpl = self.pick_sale(i, claim=False)
             amt = tpl[S_AMT]
@@ -676,8 +810,12 @@ class _Generator:
         former = next(p for p in self.people if p.former)
         self.extra_sale(i, tpl, "b", rep=former.rep_id)
         for p in self.active_reps:
-            if p.leave is not None and p.leave + 3 <= self.last and self.month_of(p.leave + 3) \
-                    is not None and p.leave >= self.first:
+            if (
+                p.leave is not None
+                and p.leave + 3 <= self.last
+                and self.month_of(p.leave + 3) is not None
+                and p.leave >= self.first
+            ):
                 d = p.leave + 3
                 j = self.month_of(d)
                 self.extra_sale(j, tpl, rep=p.rep_id, cust=p.book[0].cid, sort=d, d=d)
@@ -694,27 +832,45 @@ class _Generator:
 
         def fits(r: list) -> bool:
             rep = self.rep_by_id[r[S_REP]]
-            return (r[S_AMT] >= 1000 and rep.active(r[S_SORT] + 6)
-                    and self.month_of(r[S_SORT] + 6) is not None)
+            return (
+                r[S_AMT] >= 1000
+                and rep.active(r[S_SORT] + 6)
+                and self.month_of(r[S_SORT] + 6) is not None
+            )
 
         sale = self.pick_sale(i, fits)
         amt, d = sale[S_AMT], sale[S_SORT]
         first = round(amt * 0.6)
         for step, cents in ((2, first), (4, first), (6, amt - first)):
             j = self.month_of(d + step)
-            row = self.extra_sale(j, sale, self.pick_file(j), type="return",
-                                  order=sale[S_ORDER], sort=d + step, d=d + step, amt=cents)
+            row = self.extra_sale(
+                j,
+                sale,
+                self.pick_file(j),
+                type="return",
+                order=sale[S_ORDER],
+                sort=d + step,
+                d=d + step,
+                amt=cents,
+            )
             if step != 4:
                 self.planted -= 1  # the two returns that fit load normally
                 self.planted_in[("sales", j)] -= 1
             del row
 
     def plant_surveys(self) -> None:
-        """One or more survey rows per reason code; text errors only in CSV files."""
+        """One row per survey reason code (two when months allow); text errors in CSV only."""
         n_months = self.n_months
         csv_months = [i for i in range(n_months) if not self.is_parquet(i)]
-        plans = [("missing", True), ("bad_score", True), ("bad_date", True), ("range6", True),
-                 ("range0", False), ("unknown_rep", False), ("unknown_customer", False)]
+        plans = [
+            ("missing", True),
+            ("bad_score", True),
+            ("range", False),
+            ("unknown_rep", False),
+            ("unknown_customer", False),
+        ]
+        if len(csv_months) > 1:
+            plans.append(("bad_date", True))
         for k, (kind, text_only) in enumerate(plans):
             i = csv_months[k % len(csv_months)] if text_only else k % n_months
             t = self.pick_survey(i)
@@ -726,30 +882,32 @@ class _Generator:
                 self.extra_survey(i, rep, cust, d, "4.0", order=order)
             elif kind == "bad_date":
                 self.extra_survey(i, rep, cust, d, 4, d_text=f"{ym}-{nd + 1}")
-            elif kind == "range6":
-                self.extra_survey(i, rep, cust, d, "6")
-            elif kind == "range0":
-                self.extra_survey(i, rep, cust, d, 0)
+            elif kind == "range":
+                self.extra_survey(i, rep, cust, d, 0 if self.is_parquet(i) else "6")
             elif kind == "unknown_rep":
                 self.extra_survey(i, self.ghost_rep, cust, d, 5)
             else:
                 self.extra_survey(i, rep, self.ghost_cust_missing, d, 5)
-        former = next(p for p in self.people if p.former)
-        t = self.pick_survey(0)
-        self.extra_survey(0, former.rep_id, t[V_CUST], t[V_SORT], 2)
+        # rep_inactive: a survey after a leaver's last day, else one for a rep long gone
         for p in self.active_reps:
-            if p.leave is not None and p.leave >= self.first and self.month_of(p.leave + 2) \
-                    is not None:
-                self.extra_survey(self.month_of(p.leave + 2), p.rep_id, p.book[0].cid,
-                                  p.leave + 2, 1)
+            d = None if p.leave is None or p.leave < self.first else p.leave + 2
+            if d is not None and self.month_of(d) is not None:
+                self.extra_survey(self.month_of(d), p.rep_id, p.book[0].cid, d, 1)
                 break
+        else:
+            former = next(p for p in self.people if p.former)
+            t = self.pick_survey(0)
+            self.extra_survey(0, former.rep_id, t[V_CUST], t[V_SORT], 2)
 
     def pick_survey(self, i: int) -> list:
         """A clean survey of month i, as a template for a planted one."""
         rows = self.surveys[i]
         at = self.rng.randrange(len(rows))
-        return next(rows[(at + k) % len(rows)] for k in range(len(rows))
-                    if rows[(at + k) % len(rows)][V_CAT] == "n")
+        return next(
+            rows[(at + k) % len(rows)]
+            for k in range(len(rows))
+            if rows[(at + k) % len(rows)][V_CAT] == "n"
+        )
 
     def plant_random(self) -> None:
         """Top each month up to dirty_rate with assorted problems (text ones in CSV only)."""
@@ -774,8 +932,14 @@ class _Generator:
         bad_dates = ("", f"{ym}-{nd + 1}", f"{ym[:4]}-06-31", "01/03/2024", "2026.01.05")
         snap_rows = sum(1 for p in self.people if p.first_snap <= i)
         for _ in range(int(self.dirty_rate * snap_rows + rng.random())):
-            row = [self.new_ghost_rep(), self.person_name(), rng.choice(self.teams), "sdr",
-                   self.iso(start - 3), ""]
+            row = [
+                self.new_ghost_rep(),
+                self.person_name(),
+                rng.choice(self.teams),
+                "sdr",
+                self.iso(start - 3),
+                "",
+            ]
             col = rng.randrange(1, 6)  # name, team, role: missing; hire, leave: bad date
             row[col] = rng.choice(bad_dates[1:] if col == 5 else bad_dates) if col >= 4 else ""
             self.rep_extra[i].append(row)
@@ -795,19 +959,33 @@ class _Generator:
     def random_sale(self, i: int, file: str, ym: str, nd: int) -> None:
         rng = self.rng
         tpl = self.sales[i][rng.randrange(len(self.sales[i]))]
-        if type(tpl[S_AMT]) is not int or tpl[S_CAT] != "n" or tpl[S_TAG] \
-                or not tpl[S_SORT] >= self.months[i][1]:
+        if (
+            type(tpl[S_AMT]) is not int
+            or tpl[S_CAT] != "n"
+            or tpl[S_TAG]
+            or not tpl[S_SORT] >= self.months[i][1]
+        ):
             tpl = self.pick_sale(i, claim=False)
         amt = tpl[S_AMT]
         text = f"{amt // 100}.{amt % 100:02d}"
         kinds = ("unknown_rep", "unknown_customer", "unknown_order", "duplicate_order")
         if file == "a":
-            kinds += ("missing_field", "bad_date", "bad_number", "bad_enum", "bad_amount",
-                      "bad_currency")
+            kinds += (
+                "missing_field",
+                "bad_date",
+                "bad_number",
+                "bad_enum",
+                "bad_amount",
+                "bad_currency",
+            )
         kind = rng.choice(kinds)
         if kind == "unknown_rep":
-            self.extra_sale(i, tpl, file, rep=rng.choice(
-                (tpl[S_REP].lower(), self.new_ghost_rep() + "X", tpl[S_REP][:-1])))
+            self.extra_sale(
+                i,
+                tpl,
+                file,
+                rep=rng.choice((tpl[S_REP].lower(), self.new_ghost_rep() + "X", tpl[S_REP][:-1])),
+            )
         elif kind == "unknown_customer":
             self.extra_sale(i, tpl, file, cust=rng.choice((tpl[S_CUST].lower(), tpl[S_CUST] + "0")))
         elif kind == "unknown_order":
@@ -820,12 +998,23 @@ class _Generator:
             self.extra_sale(i, tpl, **{col: "   " if col == "rep" else ""})
         elif kind == "bad_date":
             day = self.iso(tpl[S_SORT])[8:]
-            self.extra_sale(i, tpl, d=rng.choice((f"{ym}-{nd + 1}", f"{ym.replace('-', '/')}/{day}",
-                                                  f"{ym}-{int(day)}" if day < "10" else
-                                                  f"{day}.{ym[5:]}.{ym[:4]}")))
+            self.extra_sale(
+                i,
+                tpl,
+                d=rng.choice(
+                    (
+                        f"{ym}-{nd + 1}",
+                        f"{ym.replace('-', '/')}/{day}",
+                        f"{ym}-{int(day)}" if day < "10" else f"{day}.{ym[5:]}.{ym[:4]}",
+                    )
+                ),
+            )
         elif kind == "bad_number":
-            self.extra_sale(i, tpl, amt=rng.choice((text.replace(".", ","), f"{text} CNY",
-                                                    f"{amt // 100}e0", "N/A")))
+            self.extra_sale(
+                i,
+                tpl,
+                amt=rng.choice((text.replace(".", ","), f"{text} CNY", f"{amt // 100}e0", "N/A")),
+            )
         elif kind == "bad_enum":
             self.extra_sale(i, tpl, type=rng.choice(("Sale", "SALE", "refund", "sales")))
         elif kind == "bad_amount":
@@ -889,7 +1078,8 @@ class _Generator:
                     fixed = list(r)
                     fixed[S_AMT], fixed[S_TAG] = int(r[S_TAG][7:]), ""
                     self.trail_sales.setdefault((i, "b" if self.has_b(i) else "a"), []).append(
-                        fixed)
+                        fixed
+                    )
         for k, change in enumerate((True, False)):
             i = (k + 2) % n_months
             later = min(i + 1, n_months - 1)
@@ -913,25 +1103,42 @@ class _Generator:
             custs = (self.base_custs if i == 0 else []) + self.new_custs[i] + self.cust_updates[i]
             rows = [[c.cid, c.name, c.seg, c.region, c.created] for c in custs]
             rows = self.insert(rows, self.cust_extra[i])
-            out.append(self.table("customers", f"customers_{ym}", i, rows,
-                                  excel=(i == 0)))
+            out.append(self.table("customers", f"customers_{ym}", i, rows, excel=(i == 0)))
         for i, (ym, _, _, _) in enumerate(self.months):
             for file in ("a", "b") if self.has_b(i) else ("a",):
                 rows = [r for r in self.sales[i] if r[S_FILE] == file]
                 rows += self.trail_sales.get((i, file), [])
                 name = f"sales_{ym}_{file}"
                 if file == "b":
-                    out.append(self.parquet("sales", name, [
-                        [r[S_TXN], r[S_TYPE], r[S_ORDER], r[S_REP], r[S_CUST], r[S_D],
-                         r[S_AMT], r[S_CUR]] for r in rows]))
+                    out.append(
+                        self.parquet(
+                            "sales",
+                            name,
+                            [
+                                [
+                                    r[S_TXN],
+                                    r[S_TYPE],
+                                    r[S_ORDER],
+                                    r[S_REP],
+                                    r[S_CUST],
+                                    r[S_D],
+                                    r[S_AMT],
+                                    r[S_CUR],
+                                ]
+                                for r in rows
+                            ],
+                        )
+                    )
                 else:
                     out.append(self.sales_csv(name, rows, self.alt_layout(i)))
                 if i == 0 and file == "a":  # re-sent under another name: must be skipped
                     src = out[-1]
                     out.append(("sales", f"sales_{ym}_a_resend.csv", src[2], src[3], True))
         for i, (ym, _, _, _) in enumerate(self.months):
-            rows = [[r[V_ID], r[V_REP], r[V_CUST], r[V_ORDER], r[V_SCORE], r[V_D]]
-                    for r in self.surveys[i] + self.trail_surveys[i]]
+            rows = [
+                [r[V_ID], r[V_REP], r[V_CUST], r[V_ORDER], r[V_SCORE], r[V_D]]
+                for r in self.surveys[i] + self.trail_surveys[i]
+            ]
             out.append(self.table("surveys", f"surveys_{ym}", i, rows))
         return out
 
@@ -941,20 +1148,26 @@ class _Generator:
             rows.insert(self.rng.randint(0, len(rows)), row)
         return rows
 
-    def table(self, source: str, stem: str, i: int, rows: list[list],
-              excel: bool = False) -> tuple[str, str, bytes, int, bool]:
+    def table(
+        self, source: str, stem: str, i: int, rows: list[list], excel: bool = False
+    ) -> tuple[str, str, bytes, int, bool]:
         if self.is_parquet(i):
             return self.parquet(source, stem, rows)
-        header = {"reps": REP_COLUMNS, "customers": CUSTOMER_COLUMNS,
-                  "surveys": SURVEY_COLUMNS}[source]
+        header = _COLUMNS[source]
         # The customer master comes from a spreadsheet: UTF-8 BOM and CRLF line ends.
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\r\n" if excel else "\n")
         writer.writerow(header)
         iso = self.iso
         for row in rows:
-            writer.writerow([iso(v) if type(v) is int and k in _DATE_COLS[source]
-                             else ("" if v is None else v) for k, v in enumerate(row)])
+            writer.writerow(
+                [
+                    iso(v)
+                    if type(v) is int and k in _DATE_COLS[source]
+                    else ("" if v is None else v)
+                    for k, v in enumerate(row)
+                ]
+            )
         data = ("\ufeff" if excel else "") + buf.getvalue()
         return source, f"{stem}.csv", data.encode("utf-8"), len(rows), False
 
@@ -969,17 +1182,37 @@ class _Generator:
                 d, a = r[S_D], r[S_AMT]
                 if type(a) is int:
                     a = f"{a // 100}.{a % 100:02d}" if a % 100 else str(a // 100)
-                writer.writerow((d if type(d) is str else iso(d), r[S_TXN], r[S_REP], r[S_CUST],
-                                 r[S_ORDER], r[S_TYPE], r[S_CUR], a,
-                                 channels[int(rng.random() * 3)]))
+                writer.writerow(
+                    (
+                        d if type(d) is str else iso(d),
+                        r[S_TXN],
+                        r[S_REP],
+                        r[S_CUST],
+                        r[S_ORDER],
+                        r[S_TYPE],
+                        r[S_CUR],
+                        a,
+                        channels[int(rng.random() * 3)],
+                    )
+                )
         else:
             writer.writerow(SALES_COLUMNS)
             for r in rows:
                 d, a = r[S_D], r[S_AMT]
                 if type(a) is int:
                     a = f"{a // 100}.{a % 100:02d}"
-                writer.writerow((r[S_TXN], r[S_TYPE], r[S_ORDER], r[S_REP], r[S_CUST],
-                                 d if type(d) is str else iso(d), a, r[S_CUR]))
+                writer.writerow(
+                    (
+                        r[S_TXN],
+                        r[S_TYPE],
+                        r[S_ORDER],
+                        r[S_REP],
+                        r[S_CUST],
+                        d if type(d) is str else iso(d),
+                        a,
+                        r[S_CUR],
+                    )
+                )
         return "sales", f"{stem}.csv", buf.getvalue().encode("utf-8"), len(rows), False
 
     def parquet(self, source: str, stem: str, rows: list[list]) -> tuple:
@@ -997,8 +1230,15 @@ class _Generator:
             columns.append(pa.array(values, type=field.type))
         table = pa.Table.from_arrays(columns, schema=schema)
         sink = pa.BufferOutputStream()
-        pq.write_table(table, sink, compression="zstd", compression_level=3,
-                       use_dictionary=True, write_statistics=True, version="2.6")
+        pq.write_table(
+            table,
+            sink,
+            compression="zstd",
+            compression_level=3,
+            use_dictionary=True,
+            write_statistics=True,
+            version="2.6",
+        )
         return source, f"{stem}.parquet", sink.getvalue().to_pybytes(), len(rows), False
 
     @staticmethod

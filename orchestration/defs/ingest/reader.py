@@ -87,9 +87,9 @@ def _read_header(path: Path) -> list[str]:
 
 
 def _read_csv(path: Path, spec: SourceSpec) -> pa.Table:
+    _check_utf8(path)
     header = _read_header(path)
     _check_header(path, header, spec)
-    _check_utf8(path)
     block_size = BLOCK_SIZE
     while True:
         try:
