@@ -96,6 +96,7 @@ _MAX_MONTHS = 120
 S_SORT, S_CAT, S_TXN, S_TYPE, S_ORDER, S_REP, S_CUST, S_D, S_AMT, S_CUR, S_FILE, S_TAG = range(12)
 # Survey row layout: sort date, category, survey_id, rep, customer, order, score, date.
 V_SORT, V_CAT, V_ID, V_REP, V_CUST, V_ORDER, V_SCORE, V_D = range(8)
+_OUT = (S_TXN, S_TYPE, S_ORDER, S_REP, S_CUST, S_D, S_AMT, S_CUR)  # contract column order
 _SALE_FIELDS = {
     "sort": S_SORT,
     "type": S_TYPE,
@@ -106,6 +107,21 @@ _SALE_FIELDS = {
     "amt": S_AMT,
     "cur": S_CUR,
 }
+
+
+def _sale(
+    d: int,
+    cat: str,
+    kind: str,
+    order: str,
+    rep: str,
+    cust: str,
+    cents: int,
+    file: str,
+    tag: str = "",
+) -> list:
+    """A sales row in the S_* layout; cat 'n' is generated business, 'x' a planted row."""
+    return [d, cat, "", kind, order, rep, cust, d, cents, CURRENCY, file, tag]
 
 
 def parse_months(spec: str) -> list[str]:
@@ -200,7 +216,8 @@ def generate(
 
 class _Rep:
     __slots__ = _words(
-        "rep_id name role hire leave first_snap leave_snap team0 moves mult count_mult poor star book n_base former"
+        "rep_id name role hire leave first_snap leave_snap team0 "
+        "moves mult count_mult poor star book n_base former"
     )
 
     def team(self, snap: int) -> str:
@@ -498,22 +515,7 @@ class _Generator:
         rows = self.sales[i]
         for d, p, c, cents in month_sales:
             oid = self.next_order()
-            rows.append(
-                [
-                    d,
-                    "n",
-                    "",
-                    "sale",
-                    oid,
-                    p.rep_id,
-                    c.cid,
-                    d,
-                    cents,
-                    CURRENCY,
-                    self.pick_file(i),
-                    "",
-                ]
-            )
+            rows.append(_sale(d, "n", "sale", oid, p.rep_id, c.cid, cents, self.pick_file(i)))
             r = rng.random()
             if r < 0.05:
                 part = cents if rng.random() < 0.35 else round(cents * rng.uniform(0.1, 0.9))
@@ -547,7 +549,7 @@ class _Generator:
                 return
         self.returned.add(oid)
         self.sales[j].append(
-            [d, "n", "", "return", oid, rep.rep_id, cid, d, cents, CURRENCY, self.pick_file(j), ""]
+            _sale(d, "n", "return", oid, rep.rep_id, cid, cents, self.pick_file(j))
         )
 
     def make_late_sales(self) -> None:
@@ -563,29 +565,27 @@ class _Generator:
             for _ in range(max(1, round(0.004 * len(self.sales[i]))) if cands else 0):
                 t = rng.choice(cands)
                 cents = max(100, round(t[S_AMT] * rng.uniform(0.5, 1.5)))
+                file = "b" if self.has_b(i + 1) else "a"
                 self.sales[i + 1].append(
-                    [
+                    _sale(
                         t[S_SORT],
                         "n",
-                        "",
                         "sale",
                         self.next_order(),
                         t[S_REP],
                         t[S_CUST],
-                        t[S_D],
                         cents,
-                        CURRENCY,
-                        "b" if self.has_b(i + 1) else "a",
+                        file,
                         "late",
-                    ]
+                    )
                 )
 
     def make_return_after_leave(self) -> None:
         """A return keyed by a teammate after the seller left: points go to the seller."""
         for p in self.active_reps:
-            if p.leave is None or p.leave < self.first or self.month_of(p.leave + 2) is None:
+            i = None if p.leave is None else self.month_of(p.leave)
+            if i is None or self.month_of(p.leave + 2) is None:
                 continue
-            i = self.month_of(p.leave)
             sales = [
                 r
                 for r in self.sales[i]
@@ -632,24 +632,16 @@ class _Generator:
 
     def extra_sale(self, i: int, tpl: list, file: str = "a", **values) -> list:
         """A new planted sales row (fresh order id) modelled on a clean template row."""
-        row = [
-            tpl[S_SORT],
-            "x",
-            "",
-            "sale",
-            self.next_order(),
-            tpl[S_REP],
-            tpl[S_CUST],
-            tpl[S_D],
-            tpl[S_AMT],
-            CURRENCY,
-            file if file == "a" or self.has_b(i) else "a",
-            "",
-        ]
+        file = file if file == "a" or self.has_b(i) else "a"
+        row = _sale(
+            tpl[S_SORT], "x", "sale", self.next_order(), tpl[S_REP], tpl[S_CUST], tpl[S_AMT], file
+        )
+        row[S_D] = tpl[S_D]
         for key, value in values.items():
             row[_SALE_FIELDS[key]] = value
         self.sales[i].append(row)
-        self.plant("sales", self.month_of(row[S_SORT]) or i)
+        j = self.month_of(row[S_SORT])  # the period the row counts against
+        self.plant("sales", i if j is None else j)
         return row
 
     def extra_survey(
@@ -751,20 +743,11 @@ class _Generator:
     def plant_sales(self) -> None:
         """One or more rows per sales reason code, spread over the months."""
         y0, n_months = self.year0, self.n_months
-        for k, kind in enumerate(
-            (
-                "missing_field",
-                "bad_type",
-                "bad_enum",
-                "bad_amount",
-                "bad_currency",
-                "duplicate_order",
-                "unknown_rep",
-                "unknown_customer",
-                "rep_inactive",
-                "over_return",
-            )
-        ):
+        kinds = _words(
+            "missing_field bad_type bad_enum bad_amount bad_currency duplicate_order "
+            "unknown_rep unknown_customer rep_inactive over_return"
+        )
+        for k, kind in enumerate(kinds):
             i = k % n_months
             tpl = self.pick_sale(i, claim=False)
             amt = tpl[S_AMT]
@@ -812,9 +795,8 @@ class _Generator:
         for p in self.active_reps:
             if (
                 p.leave is not None
-                and p.leave + 3 <= self.last
-                and self.month_of(p.leave + 3) is not None
                 and p.leave >= self.first
+                and self.month_of(p.leave + 3) is not None
             ):
                 d = p.leave + 3
                 j = self.month_of(d)
@@ -843,7 +825,7 @@ class _Generator:
         first = round(amt * 0.6)
         for step, cents in ((2, first), (4, first), (6, amt - first)):
             j = self.month_of(d + step)
-            row = self.extra_sale(
+            self.extra_sale(
                 j,
                 sale,
                 self.pick_file(j),
@@ -856,7 +838,6 @@ class _Generator:
             if step != 4:
                 self.planted -= 1  # the two returns that fit load normally
                 self.planted_in[("sales", j)] -= 1
-            del row
 
     def plant_surveys(self) -> None:
         """One row per survey reason code (two when months allow); text errors in CSV only."""
@@ -970,14 +951,7 @@ class _Generator:
         text = f"{amt // 100}.{amt % 100:02d}"
         kinds = ("unknown_rep", "unknown_customer", "unknown_order", "duplicate_order")
         if file == "a":
-            kinds += (
-                "missing_field",
-                "bad_date",
-                "bad_number",
-                "bad_enum",
-                "bad_amount",
-                "bad_currency",
-            )
+            kinds += _words("missing_field bad_date bad_number bad_enum bad_amount bad_currency")
         kind = rng.choice(kinds)
         if kind == "unknown_rep":
             self.extra_sale(
@@ -1110,25 +1084,7 @@ class _Generator:
                 rows += self.trail_sales.get((i, file), [])
                 name = f"sales_{ym}_{file}"
                 if file == "b":
-                    out.append(
-                        self.parquet(
-                            "sales",
-                            name,
-                            [
-                                [
-                                    r[S_TXN],
-                                    r[S_TYPE],
-                                    r[S_ORDER],
-                                    r[S_REP],
-                                    r[S_CUST],
-                                    r[S_D],
-                                    r[S_AMT],
-                                    r[S_CUR],
-                                ]
-                                for r in rows
-                            ],
-                        )
-                    )
+                    out.append(self.parquet("sales", name, [[r[k] for k in _OUT] for r in rows]))
                 else:
                     out.append(self.sales_csv(name, rows, self.alt_layout(i)))
                 if i == 0 and file == "a":  # re-sent under another name: must be skipped
@@ -1174,45 +1130,19 @@ class _Generator:
     def sales_csv(self, stem: str, rows: list[list], alt: bool) -> tuple:
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
-        iso, rng = self.iso, self.rng
-        if alt:
-            writer.writerow(SALES_ALT_COLUMNS)
-            channels = ("direct", "partner", "online")
-            for r in rows:
-                d, a = r[S_D], r[S_AMT]
-                if type(a) is int:
-                    a = f"{a // 100}.{a % 100:02d}" if a % 100 else str(a // 100)
-                writer.writerow(
-                    (
-                        d if type(d) is str else iso(d),
-                        r[S_TXN],
-                        r[S_REP],
-                        r[S_CUST],
-                        r[S_ORDER],
-                        r[S_TYPE],
-                        r[S_CUR],
-                        a,
-                        channels[int(rng.random() * 3)],
-                    )
-                )
-        else:
-            writer.writerow(SALES_COLUMNS)
-            for r in rows:
-                d, a = r[S_D], r[S_AMT]
-                if type(a) is int:
-                    a = f"{a // 100}.{a % 100:02d}"
-                writer.writerow(
-                    (
-                        r[S_TXN],
-                        r[S_TYPE],
-                        r[S_ORDER],
-                        r[S_REP],
-                        r[S_CUST],
-                        d if type(d) is str else iso(d),
-                        a,
-                        r[S_CUR],
-                    )
-                )
+        writer.writerow(SALES_ALT_COLUMNS if alt else SALES_COLUMNS)
+        iso, rng, channels = self.iso, self.rng, ("direct", "partner", "online")
+        for r in rows:
+            txn, kind, order, rep, cust, d, a, cur = (r[k] for k in _OUT)
+            if type(d) is int:
+                d = iso(d)
+            if type(a) is int:  # the other exporter writes whole amounts without decimals
+                a = str(a // 100) if alt and not a % 100 else f"{a // 100}.{a % 100:02d}"
+            if alt:
+                channel = channels[int(rng.random() * 3)]
+                writer.writerow((d, txn, rep, cust, order, kind, cur, a, channel))
+            else:
+                writer.writerow((txn, kind, order, rep, cust, d, a, cur))
         return "sales", f"{stem}.csv", buf.getvalue().encode("utf-8"), len(rows), False
 
     def parquet(self, source: str, stem: str, rows: list[list]) -> tuple:

@@ -12,7 +12,14 @@ from orchestration.lib.workspace import Workspace
 REP_HEADER = ["rep_id", "rep_name", "team_id", "role", "hire_date", "leave_date"]
 CUSTOMER_HEADER = ["customer_id", "customer_name", "segment", "region", "created_date"]
 SALES_HEADER = [
-    "txn_id", "txn_type", "order_id", "rep_id", "customer_id", "txn_date", "amount", "currency",
+    "txn_id",
+    "txn_type",
+    "order_id",
+    "rep_id",
+    "customer_id",
+    "txn_date",
+    "amount",
+    "currency",
 ]
 SURVEY_HEADER = ["survey_id", "rep_id", "customer_id", "order_id", "score", "survey_date"]
 HEADERS = {
@@ -23,8 +30,13 @@ HEADERS = {
 }
 
 
-def write_csv(workspace: Workspace, source: str, name: str, rows: list[list[str]],
-              header: list[str] | None = None) -> Path:
+def write_csv(
+    workspace: Workspace,
+    source: str,
+    name: str,
+    rows: list[list[str]],
+    header: list[str] | None = None,
+) -> Path:
     path = workspace.landing_dir(source) / name
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as handle:
@@ -42,14 +54,24 @@ def workspace(tmp_path: Path) -> Workspace:
 @pytest.fixture
 def base_landing(workspace: Workspace) -> Workspace:
     """Two teams, four reps (R4 left in June), two customers."""
-    write_csv(workspace, "reps", "reps_2026-07-01.csv", [
-        ["R1", "Ann", "T1", "account_exec", "2026-01-01", ""],
-        ["R2", "Bo", "T1", "account_exec", "2026-01-01", ""],
-        ["R3", "陈静", "T2", "sdr", "2026-07-10", ""],
-        ["R4", "Dee", "T2", "account_exec", "2025-01-01", "2026-06-30"],
-    ])
-    write_csv(workspace, "customers", "customers_2026-07-01.csv", [
-        ["C1", "Acme", "enterprise", "east", "2025-01-01"],
-        ["C2", "Bolt", "smb", "west", "2025-01-01"],
-    ])
+    write_csv(
+        workspace,
+        "reps",
+        "reps_2026-07-01.csv",
+        [
+            ["R1", "Ann", "T1", "account_exec", "2026-01-01", ""],
+            ["R2", "Bo", "T1", "account_exec", "2026-01-01", ""],
+            ["R3", "陈静", "T2", "sdr", "2026-07-10", ""],
+            ["R4", "Dee", "T2", "account_exec", "2025-01-01", "2026-06-30"],
+        ],
+    )
+    write_csv(
+        workspace,
+        "customers",
+        "customers_2026-07-01.csv",
+        [
+            ["C1", "Acme", "enterprise", "east", "2025-01-01"],
+            ["C2", "Bolt", "smb", "west", "2025-01-01"],
+        ],
+    )
     return workspace

@@ -66,21 +66,27 @@ def test_published_results_match_an_independent_implementation(closed):
         rewards = {
             rep: (tier, reward, cash)
             for rep, tier, reward, cash in published(
-                ws, "select rep_id, tier, reward, cash_value from latest_reward_list "
-                "where period = ?", [period])
+                ws,
+                "select rep_id, tier, reward, cash_value from latest_reward_list where period = ?",
+                [period],
+            )
         }
         assert rewards == oracle.rewards[period]
         rule_points = {
             (rep, rule): points
             for rep, rule, points in published(
-                ws, "select rep_id, rule_id, points from latest_rep_period_rule_points "
-                "where period = ?", [period])
+                ws,
+                "select rep_id, rule_id, points from latest_rep_period_rule_points "
+                "where period = ?",
+                [period],
+            )
         }
         assert rule_points == oracle.rule_points[period]
     quarantine = {
         (s, f, r, reason)
         for s, f, r, reason in published(
-            ws, "select source, source_file, row_number, reason from quarantine")
+            ws, "select source, source_file, row_number, reason from quarantine"
+        )
     }
     assert quarantine == {
         (q.source, q.source_file, q.row_number, q.reason) for q in oracle.quarantine
@@ -96,27 +102,44 @@ def test_the_sample_data_exercises_every_reason_code_and_tier(closed):
     tiers = {row[0] for row in published(ws, "select distinct tier from rep_period_points")}
     assert {"bronze", "silver", "gold", "platinum", None} <= tiers
     rules = {row[0] for row in published(ws, "select distinct rule_id from points_ledger")}
-    assert rules == {"SALES", "NEW_CUSTOMER", "SATISFACTION", "SALES_CAP", "QUALITY_GATE",
-                     "TEAM_BONUS"}
+    assert rules == {
+        "SALES",
+        "NEW_CUSTOMER",
+        "SATISFACTION",
+        "SALES_CAP",
+        "QUALITY_GATE",
+        "TEAM_BONUS",
+    }
 
 
 def test_ledger_lines_sum_to_totals_and_tiers_follow_thresholds(closed):
     ws, _ = closed
-    mismatches = published(ws, """
+    mismatches = published(
+        ws,
+        """
         select p.period, p.rep_id, p.total_points, coalesce(sum(l.points), 0)
         from rep_period_points p
         left join points_ledger l using (period, version, rep_id)
-        group by all having p.total_points <> coalesce(sum(l.points), 0)""")
+        group by all having p.total_points <> coalesce(sum(l.points), 0)""",
+    )
     assert mismatches == []
-    wrong_tiers = published(ws, """
+    wrong_tiers = published(
+        ws,
+        """
         select rep_id, total_points, tier from rep_period_points
         where coalesce(tier, '-') <> case
             when total_points >= 2500 then 'platinum' when total_points >= 1500 then 'gold'
             when total_points >= 800 then 'silver' when total_points >= 300 then 'bronze'
-            else '-' end""")
+            else '-' end""",
+    )
     assert wrong_tiers == []
-    types = dict(published(ws, "select column_name, data_type from information_schema.columns "
-                               "where table_name = 'points_ledger'"))
+    types = dict(
+        published(
+            ws,
+            "select column_name, data_type from information_schema.columns "
+            "where table_name = 'points_ledger'",
+        )
+    )
     assert types["points"] == "DECIMAL(18,2)"
 
 
@@ -127,8 +150,7 @@ def test_rows_read_equal_loaded_plus_deduplicated_plus_quarantined(closed):
             select source, source_file, sum(rows_read), sum(rows_loaded),
                    sum(rows_deduplicated), sum(rows_quarantined)
             from validation_counts group by all""").fetchall()
-        landed = dict(con.execute(
-            "select source_file, row_count from ingested_files").fetchall())
+        landed = dict(con.execute("select source_file, row_count from ingested_files").fetchall())
     assert per_file
     for source, file, read, loaded, deduplicated, quarantined in per_file:
         assert read == loaded + deduplicated + quarantined, (source, file)
@@ -138,10 +160,14 @@ def test_rows_read_equal_loaded_plus_deduplicated_plus_quarantined(closed):
 
 def test_explain_lists_lines_that_sum_to_the_published_total(closed):
     ws, _ = closed
-    rep, total = published(ws, "select rep_id, total_points from latest_rep_period_points "
-                               "where period = '2026-08' order by company_rank limit 1")[0]
-    result = runner.invoke(app, ["explain", "--home", str(ws.home), "--rep", rep,
-                                 "--period", "2026-08"])
+    rep, total = published(
+        ws,
+        "select rep_id, total_points from latest_rep_period_points "
+        "where period = '2026-08' order by company_rank limit 1",
+    )[0]
+    result = runner.invoke(
+        app, ["explain", "--home", str(ws.home), "--rep", rep, "--period", "2026-08"]
+    )
     assert result.exit_code == 0, result.output
     assert f"sum to {total:,.2f} = published total" in result.output
     status = runner.invoke(app, ["status", "--home", str(ws.home)])
@@ -164,12 +190,17 @@ def test_late_input_refuses_plain_close_then_restatement_publishes_version_2(clo
     v1_hash = published(ws, "select content_hash from publications where period = '2026-07'")
     with duckdb.connect(str(ws.warehouse), read_only=True) as con:
         rep, customer = con.execute("""
-            select s.rep_id, s.customer_id from validated_sales s join validated_reps r using (rep_id)
+            select s.rep_id, s.customer_id
+            from validated_sales s join validated_reps r using (rep_id)
             where s.txn_type = 'sale' and s.txn_date < date '2026-07-31'
               and r.hire_date <= date '2026-07-01' and r.leave_date is null
             order by s.txn_id limit 1""").fetchone()
-    write_csv(ws, "sales", "sales_2026-07_late.csv",
-              [["LATE0001", "sale", "OLATE0001", rep, customer, "2026-07-31", "1234.56", "CNY"]])
+    write_csv(
+        ws,
+        "sales",
+        "sales_2026-07_late.csv",
+        [["LATE0001", "sale", "OLATE0001", rep, customer, "2026-07-31", "1234.56", "CNY"]],
+    )
 
     refused = run_close(ws, "2026-07")
     assert not refused.success
@@ -180,14 +211,20 @@ def test_late_input_refuses_plain_close_then_restatement_publishes_version_2(clo
 
     # A BI tool holds the published database open, read-only, for the whole restatement.
     reader = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(f"""
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
             import duckdb, sys
             con = duckdb.connect({str(ws.published_db)!r}, read_only=True)
             print(con.execute("select count(*) from publications").fetchone()[0], flush=True)
             sys.stdin.readline()
             print(con.execute("select count(*) from publications").fetchone()[0], flush=True)
-        """)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        """),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert reader.stdout.readline().strip() == str(len(MONTHS))
     restated = run_close(ws, "2026-07", restate=True, reason="late July sale LATE0001")
@@ -198,23 +235,39 @@ def test_late_input_refuses_plain_close_then_restatement_publishes_version_2(clo
     assert restated.success, restated.errors
     assert restated.metadata["publication"]["version"] == 2
 
-    assert published(ws, "select * from points_ledger where period = '2026-07' and version = 1 "
-                         "order by line_id") == v1
-    assert published(ws, "select content_hash from publications where period = '2026-07' "
-                         "and version = 1") == v1_hash
-    late = published(ws, "select points, explanation from latest_points_ledger "
-                         "where line_id = 'SALES:LATE0001'")
+    assert (
+        published(
+            ws,
+            "select * from points_ledger where period = '2026-07' and version = 1 order by line_id",
+        )
+        == v1
+    )
+    assert (
+        published(
+            ws, "select content_hash from publications where period = '2026-07' and version = 1"
+        )
+        == v1_hash
+    )
+    late = published(
+        ws, "select points, explanation from latest_points_ledger where line_id = 'SALES:LATE0001'"
+    )
     assert late == [(Decimal("12.35"), "sale LATE0001 1,234.56 CNY x 0.01 = 12.35")]
-    reasons = published(ws, "select version, reason from publications where period = '2026-07' "
-                            "order by version")
+    reasons = published(
+        ws, "select version, reason from publications where period = '2026-07' order by version"
+    )
     assert reasons == [(1, "first close"), (2, "late July sale LATE0001")]
 
 
 def test_error_budget_stops_the_close_and_names_the_source(base_landing):
-    write_csv(base_landing, "sales", "sales_bad.csv", [
-        ["X1", "sale", "O1", "R1", "C1", "2026-07-02", "100", "CNY"],
-        ["X2", "sale", "O2", "R1", "C1", "2026-07-02", "12,5", "CNY"],
-    ])
+    write_csv(
+        base_landing,
+        "sales",
+        "sales_bad.csv",
+        [
+            ["X1", "sale", "O1", "R1", "C1", "2026-07-02", "100", "CNY"],
+            ["X2", "sale", "O2", "R1", "C1", "2026-07-02", "12,5", "CNY"],
+        ],
+    )
     run = run_close(base_landing, "2026-07")
     assert not run.success
     assert "sales 2026-07: 1 of 2 rows quarantined (50.0%)" in run.errors[0]

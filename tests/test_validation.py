@@ -27,9 +27,7 @@ def run_validation(workspace):
             "select source, sum(rows_read), sum(rows_loaded), sum(rows_deduplicated), "
             "sum(rows_quarantined) from validation_counts group by source"
         ).fetchall()
-        raw_total = sum(
-            con.execute(f"select count(*) from raw_{s}").fetchone()[0] for s in SOURCES
-        )
+        raw_total = sum(con.execute(f"select count(*) from raw_{s}").fetchone()[0] for s in SOURCES)
     assert sum(row[1] for row in counts) == raw_total
     for _, read, loaded, deduplicated, quarantined in counts:
         assert read == loaded + deduplicated + quarantined
@@ -42,27 +40,47 @@ SALES_CASES = [
     (["X02", "sale", "O02", "R1", "C1", "2026-07-02", "", "CNY"], "quarantined", "missing_field"),
     (["X03", "sale", "O03", "R1", "C1", "2026-02-30", "10", "CNY"], "quarantined", "bad_type"),
     (["X04", "sale", "O04", "R1", "C1", "2026-07-02", "12,5", "CNY"], "quarantined", "bad_type"),
-    (["X05", "sale", "O05", "R1", "C1", "2026-07-02", "1,234.00", "CNY"], "quarantined", "bad_type"),
+    (
+        ["X05", "sale", "O05", "R1", "C1", "2026-07-02", "1,234.00", "CNY"],
+        "quarantined",
+        "bad_type",
+    ),
     (["X06", "refund", "O06", "R1", "C1", "2026-07-02", "10", "CNY"], "quarantined", "bad_enum"),
     (["X07", "sale", "O07", "R1", "C1", "2026-07-02", "0", "CNY"], "quarantined", "bad_amount"),
     (["X08", "sale", "O08", "R1", "C1", "2026-07-02", "-0", "CNY"], "quarantined", "bad_amount"),
-    (["X09", "sale", "O09", "R1", "C1", "2026-07-02", "10.001", "CNY"], "quarantined", "bad_amount"),
+    (
+        ["X09", "sale", "O09", "R1", "C1", "2026-07-02", "10.001", "CNY"],
+        "quarantined",
+        "bad_amount",
+    ),
     (["X10", "sale", "O10", "R1", "C1", "2026-07-02", "10.500", "CNY"], "loaded", None),
     (["X11", "sale", "O11", "R1", "C1", "2026-07-02", "10", "USD"], "quarantined", "bad_currency"),
-    (["X12", "sale", "O12", "R404", "C404", "2026-07-02", "10", "CNY"], "quarantined",
-     "unknown_rep"),
-    (["X13", "sale", "O13", "R1", "C404", "2026-07-02", "10", "CNY"], "quarantined",
-     "unknown_customer"),
+    (
+        ["X12", "sale", "O12", "R404", "C404", "2026-07-02", "10", "CNY"],
+        "quarantined",
+        "unknown_rep",
+    ),
+    (
+        ["X13", "sale", "O13", "R1", "C404", "2026-07-02", "10", "CNY"],
+        "quarantined",
+        "unknown_customer",
+    ),
     (["X14", "sale", "O14", "R4", "C1", "2026-07-02", "10", "CNY"], "quarantined", "rep_inactive"),
-    (["X15", "return", "O999", "R1", "C1", "2026-07-03", "10", "CNY"], "quarantined",
-     "unknown_order"),
+    (
+        ["X15", "return", "O999", "R1", "C1", "2026-07-03", "10", "CNY"],
+        "quarantined",
+        "unknown_order",
+    ),
     # order O01 sold 100.00: returns 60 (fits), 50 (crosses), 40 (fits again)
     (["X16", "return", "O01", "R2", "C1", "2026-07-03", "60", "CNY"], "loaded", None),
     (["X17", "return", "O01", "R2", "C1", "2026-07-04", "50", "CNY"], "quarantined", "over_return"),
     (["X18", "return", "O01", "R2", "C1", "2026-07-05", "40", "CNY"], "loaded", None),
     # a second sale of O01, dated later: duplicate_order
-    (["X19", "sale", "O01", "R2", "C2", "2026-07-06", "5", "CNY"], "quarantined",
-     "duplicate_order"),
+    (
+        ["X19", "sale", "O01", "R2", "C2", "2026-07-06", "5", "CNY"],
+        "quarantined",
+        "duplicate_order",
+    ),
     # several problems: the first in the contract's order wins
     (["X20", "bogus", "O20", "R404", "C1", "2026-07-02", "-1", "EUR"], "quarantined", "bad_enum"),
     (["  X21 ", " sale", "O21 ", "R1", "C1", " 2026-07-02", " 7.5 ", "CNY "], "loaded", None),
@@ -77,17 +95,22 @@ def test_every_row_level_and_cross_row_reason_code(base_landing):
 
 
 def test_survey_scores_and_duplicates(base_landing):
-    write_csv(base_landing, "surveys", "surveys_a.csv", [
-        ["V1", "R1", "C1", "", "5", "2026-07-02"],
-        ["V2", "R1", "C1", "", "6", "2026-07-02"],
-        ["V3", "R1", "C1", "", "4.0", "2026-07-02"],
-        ["V4", "R1", "C1", "", "0", "2026-07-02"],
-        ["V5", "R1", "C1", "O1", "3", "2026-07-02"],
-        ["V5", "R1", "C1", "O1", "3", "2026-07-02"],
-        ["V6", "R1", "C1", "", "3", "2026-07-02"],
-        ["V6", "R1", "C1", "", "2", "2026-07-02"],
-        ["V7", "R3", "C1", "", "2", "2026-07-02"],
-    ])
+    write_csv(
+        base_landing,
+        "surveys",
+        "surveys_a.csv",
+        [
+            ["V1", "R1", "C1", "", "5", "2026-07-02"],
+            ["V2", "R1", "C1", "", "6", "2026-07-02"],
+            ["V3", "R1", "C1", "", "4.0", "2026-07-02"],
+            ["V4", "R1", "C1", "", "0", "2026-07-02"],
+            ["V5", "R1", "C1", "O1", "3", "2026-07-02"],
+            ["V5", "R1", "C1", "O1", "3", "2026-07-02"],
+            ["V6", "R1", "C1", "", "3", "2026-07-02"],
+            ["V6", "R1", "C1", "", "2", "2026-07-02"],
+            ["V7", "R3", "C1", "", "2", "2026-07-02"],
+        ],
+    )
     _, outcomes = run_validation(base_landing)
     got = [outcomes[("surveys", "surveys_a.csv", n)] for n in range(1, 10)]
     assert got == [
@@ -104,20 +127,35 @@ def test_survey_scores_and_duplicates(base_landing):
 
 
 def test_fact_keys_are_unique_across_deliveries_and_compared_after_parsing(base_landing):
-    write_csv(base_landing, "sales", "sales_a.csv", [
-        ["X1", "sale", "O1", "R1", "C1", "2026-07-02", "12.50", "CNY"],
-        ["X2", "sale", "O2", "R1", "C1", "2026-07-02", "1", "CNY"],
-        ["X3", "sale", "O3", "R1", "C1", "2026-07-02", "oops", "CNY"],
-    ])
-    typed = pa.table({
-        "txn_id": ["X1", "X2", "X3"], "txn_type": ["sale"] * 3, "order_id": ["O1", "O2", "O3"],
-        "rep_id": ["R1"] * 3, "customer_id": ["C1"] * 3,
-        "txn_date": pa.array([__import__("datetime").date(2026, 7, 2)] * 3, pa.date32()),
-        "amount": pa.array([__import__("decimal").Decimal("12.5"),
-                            __import__("decimal").Decimal("2"),
-                            __import__("decimal").Decimal("3")], pa.decimal128(12, 2)),
-        "currency": ["CNY"] * 3,
-    })
+    write_csv(
+        base_landing,
+        "sales",
+        "sales_a.csv",
+        [
+            ["X1", "sale", "O1", "R1", "C1", "2026-07-02", "12.50", "CNY"],
+            ["X2", "sale", "O2", "R1", "C1", "2026-07-02", "1", "CNY"],
+            ["X3", "sale", "O3", "R1", "C1", "2026-07-02", "oops", "CNY"],
+        ],
+    )
+    typed = pa.table(
+        {
+            "txn_id": ["X1", "X2", "X3"],
+            "txn_type": ["sale"] * 3,
+            "order_id": ["O1", "O2", "O3"],
+            "rep_id": ["R1"] * 3,
+            "customer_id": ["C1"] * 3,
+            "txn_date": pa.array([__import__("datetime").date(2026, 7, 2)] * 3, pa.date32()),
+            "amount": pa.array(
+                [
+                    __import__("decimal").Decimal("12.5"),
+                    __import__("decimal").Decimal("2"),
+                    __import__("decimal").Decimal("3"),
+                ],
+                pa.decimal128(12, 2),
+            ),
+            "currency": ["CNY"] * 3,
+        }
+    )
     pq.write_table(typed, base_landing.landing_dir("sales") / "sales_b.parquet")
     _, outcomes = run_validation(base_landing)
     assert outcomes[("sales", "sales_a.csv", 1)] == ("loaded", None)
@@ -130,11 +168,16 @@ def test_fact_keys_are_unique_across_deliveries_and_compared_after_parsing(base_
 
 
 def test_roster_snapshots_replace_and_conflicts_keep_the_earlier_value(base_landing):
-    write_csv(base_landing, "reps", "reps_2026-08-01.csv", [
-        ["R1", "Ann", "T2", "account_exec", "2026-01-01", ""],
-        ["R2", "Bo", "T9", "account_exec", "2026-01-01", ""],
-        ["R2", "Bo", "T8", "account_exec", "2026-01-01", ""],
-    ])
+    write_csv(
+        base_landing,
+        "reps",
+        "reps_2026-08-01.csv",
+        [
+            ["R1", "Ann", "T2", "account_exec", "2026-01-01", ""],
+            ["R2", "Bo", "T9", "account_exec", "2026-01-01", ""],
+            ["R2", "Bo", "T8", "account_exec", "2026-01-01", ""],
+        ],
+    )
     _, outcomes = run_validation(base_landing)
     assert outcomes[("reps", "reps_2026-08-01.csv", 2)] == ("quarantined", "duplicate_conflict")
     with connect(base_landing) as con:
@@ -156,22 +199,29 @@ def test_same_bytes_under_another_name_load_once(base_landing):
     [
         ("empty.csv", b"", "empty file"),
         ("semicolon.csv", b"txn_id;txn_type;order_id\nX1;sale;O1\n", "delimiter must be a comma"),
-        ("misspelt.csv",
-         b"txn_id,txn_typ,order_id,rep_id,customer_id,txn_date,amount,currency\n",
-         "missing required column(s) txn_type"),
-        ("latin1.csv",
-         b"txn_id,txn_type,order_id,rep_id,customer_id,txn_date,amount,currency\n"
-         b"X1,sale,O1,R1,C1,2026-07-01,10,CNY\nX2,sale,O2,R1,\xe9,2026-07-01,10,CNY\n",
-         "not UTF-8 text: invalid bytes on line 3"),
-        ("ragged.csv",
-         b"txn_id,txn_type,order_id,rep_id,customer_id,txn_date,amount,currency\n"
-         b"X1,sale,O1,R1,C1,2026-07-01,12,5,CNY\n",
-         "Expected 8 columns, got 9"),
+        (
+            "misspelt.csv",
+            b"txn_id,txn_typ,order_id,rep_id,customer_id,txn_date,amount,currency\n",
+            "missing required column(s) txn_type",
+        ),
+        (
+            "latin1.csv",
+            b"txn_id,txn_type,order_id,rep_id,customer_id,txn_date,amount,currency\n"
+            b"X1,sale,O1,R1,C1,2026-07-01,10,CNY\nX2,sale,O2,R1,\xe9,2026-07-01,10,CNY\n",
+            "not UTF-8 text: invalid bytes on line 3",
+        ),
+        (
+            "ragged.csv",
+            b"txn_id,txn_type,order_id,rep_id,customer_id,txn_date,amount,currency\n"
+            b"X1,sale,O1,R1,C1,2026-07-01,12,5,CNY\n",
+            "Expected 8 columns, got 9",
+        ),
         ("truncated.parquet", b"PAR1\x00\x00garbage", "cannot be read as Parquet"),
     ],
 )
-def test_unreadable_files_are_rejected_whole_with_the_file_named(base_landing, name, content,
-                                                                   problem):
+def test_unreadable_files_are_rejected_whole_with_the_file_named(
+    base_landing, name, content, problem
+):
     path = base_landing.landing_dir("sales") / name
     path.write_bytes(content)
     reports, outcomes = run_validation(base_landing)
@@ -189,8 +239,12 @@ def test_header_only_file_loads_nothing_and_is_fine(base_landing):
 
 
 def test_a_landed_file_modified_after_ingestion_is_refused(base_landing):
-    path = write_csv(base_landing, "sales", "sales_a.csv",
-                     [["X1", "sale", "O1", "R1", "C1", "2026-07-02", "10", "CNY"]])
+    path = write_csv(
+        base_landing,
+        "sales",
+        "sales_a.csv",
+        [["X1", "sale", "O1", "R1", "C1", "2026-07-02", "10", "CNY"]],
+    )
     run_validation(base_landing)
     path.write_text(path.read_text().replace("10,CNY", "99,CNY"))
     reports, outcomes = run_validation(base_landing)
@@ -200,7 +254,11 @@ def test_a_landed_file_modified_after_ingestion_is_refused(base_landing):
 
 def test_a_huge_field_is_read_and_judged_not_crashed(base_landing):
     big = "x" * (10 << 20)
-    write_csv(base_landing, "sales", "sales_big.csv",
-              [["X1", "sale", "O1", "R1", "C1", "2026-07-02", big, "CNY"]])
+    write_csv(
+        base_landing,
+        "sales",
+        "sales_big.csv",
+        [["X1", "sale", "O1", "R1", "C1", "2026-07-02", big, "CNY"]],
+    )
     _, outcomes = run_validation(base_landing)
     assert outcomes[("sales", "sales_big.csv", 1)] == ("quarantined", "bad_type")

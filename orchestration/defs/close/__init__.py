@@ -10,12 +10,11 @@ from dagster import (
     schedule,
 )
 
-from orchestration.lib.period import monthly_partitions, partition_key, previous_period
+from orchestration.lib.period import partition_key, previous_period
 
 close_job = define_asset_job(
     "close",
     selection=AssetSelection.all(),
-    partitions_def=monthly_partitions,
     executor_def=in_process_executor,
     description="Ingest, validate, compute points in dbt, gate and publish one period.",
 )

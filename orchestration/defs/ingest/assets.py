@@ -20,7 +20,7 @@ def _ingest_asset(source: str):
     def _ingest(context: AssetExecutionContext, workspace: WorkspaceResource) -> MaterializeResult:
         ws = workspace.get()
         with ws.writer_lock(), connect(ws) as con:
-            report = ingest_source(ws, con, source, context.run_id)
+            report = ingest_source(ws, con, source, context.run.run_id)
             total = con.execute(f"select count(*) from raw_{source}").fetchone()[0]
         for name, same_as in report.skipped_files:
             context.log.info(f"{source}/{name}: same bytes as {same_as}, already ingested; skipped")

@@ -7,7 +7,7 @@ not at every close.
 
 import os
 
-from dagster import AssetExecutionContext
+from dagster import AssetExecutionContext, BackfillPolicy
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_assets
 
 from orchestration.lib.dbt import CLOSE_TARGET, JifenDbtResource, ensure_manifest
@@ -22,6 +22,7 @@ translator = DagsterDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_a
     partitions_def=monthly_partitions,
     dagster_dbt_translator=translator,
     name="points_models",
+    backfill_policy=BackfillPolicy.multi_run(1),  # one close per period
 )
 def points_models(
     context: AssetExecutionContext, dbt: JifenDbtResource, workspace: WorkspaceResource

@@ -54,7 +54,7 @@ def publication(
             outcome = publish_period(
                 con,
                 period,
-                context.run_id,
+                context.run.run_id,
                 restate=config.restate,
                 reason=config.reason,
                 counts=totals,

@@ -1,0 +1,116 @@
+"""dbt on its own: the build with its data tests, the unit tests of every rule, and the gate."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+
+import pytest
+from conftest import write_csv
+
+from orchestration.defs.ingest.landing import ingest_source
+from orchestration.defs.publish.gate import run_gate
+from orchestration.defs.validation.engine import validate_all
+from orchestration.lib.dbt import DBT_PROJECT_DIR, dbt_executable
+from orchestration.lib.period import window
+from orchestration.lib.warehouse import connect
+from orchestration.lib.workspace import SOURCES
+
+
+def dbt(ws, *args: str) -> subprocess.CompletedProcess:
+    target = ws.state / "dbt-target"
+    env = {
+        **os.environ,
+        **window("2026-07").env(),
+        "JIFEN_WAREHOUSE": str(ws.warehouse),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DBT_TARGET_PATH": str(target),
+        "DBT_LOG_PATH": str(target),
+    }
+    return subprocess.run(
+        [
+            dbt_executable(),
+            *args,
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.fixture
+def built(base_landing):
+    write_csv(
+        base_landing,
+        "sales",
+        "sales_a.csv",
+        [
+            ["X1", "sale", "O1", "R1", "C1", "2026-07-02", "100.50", "CNY"],
+            ["X2", "sale", "O2", "R2", "C2", "2026-07-03", "250000", "CNY"],
+            ["X3", "return", "O1", "R2", "C1", "2026-07-04", "100.50", "CNY"],
+            ["X4", "sale", "O4", "R1", "C2", "2026-07-05", "60000", "CNY"],
+        ],
+    )
+    write_csv(
+        base_landing,
+        "surveys",
+        "surveys_a.csv",
+        [
+            ["V1", "R2", "C1", "", "2", "2026-07-03"],
+            ["V2", "R2", "C1", "", "3", "2026-07-03"],
+            ["V3", "R2", "C2", "", "4", "2026-07-04"],
+        ],
+    )
+    with connect(base_landing) as con:
+        for source in SOURCES:
+            ingest_source(base_landing, con, source, "test")
+        validate_all(con)
+    result = dbt(base_landing, "build", "--exclude", "resource_type:unit_test")
+    assert result.returncode == 0, result.stdout[-3000:]
+    return base_landing
+
+
+def test_unit_tests_of_every_rule_pass(built):
+    result = dbt(built, "test", "--select", "test_type:unit")
+    assert result.returncode == 0, result.stdout[-3000:]
+    results = json.loads((built.state / "dbt-target" / "run_results.json").read_text())
+    names = {r["unique_id"].split(".")[-1] for r in results["results"]}
+    assert {
+        "sales_points_round_half_away_from_zero",
+        "new_customer_first_ever_sale_only",
+        "satisfaction_points_for_every_score",
+        "sales_cap_edges",
+        "quality_gate_edges",
+        "team_bonus_at_target_for_sellers_only",
+        "tiers_at_exact_boundaries_and_rank_ties",
+    } <= names
+    assert all(r["status"] == "pass" for r in results["results"])
+
+
+def test_hand_computed_period(built):
+    with connect(built) as con:
+        totals = dict(con.execute("select rep_id, total_points from rep_period_points").fetchall())
+        lines = con.execute("select line_id, points from points_ledger order by line_id").fetchall()
+    # R1: sale 100.50 -> 1.01, its return -1.01, sale 60000 -> 600, new customer C1 +50,
+    #     team T1 net 100.50 + 250000 - 100.50 + 60000 = 310000 >= 300000 -> +100  => 750.00
+    # R2: sale 250000 -> 2500, new customer C2 +50, surveys 2,3,4 -> -10 + 0 + 10, mean 3.0 < 3.5
+    #     -> gate -0.2 x 2500 = -500, team bonus +100                              => 2150.00
+    assert str(totals["R1"]) == "750.00"
+    assert str(totals["R2"]) == "2150.00"
+    assert str(totals["R3"]) == "0.00" and "R4" not in totals  # R3 active, R4 left in June
+    assert ("SALES:X3", __import__("decimal").Decimal("-1.01")) in lines
+
+
+def test_a_broken_candidate_fails_the_gate(built):
+    with connect(built) as con:
+        assert run_gate(con).passed
+        con.execute("delete from points_ledger where line_id = 'SALES:X4'")
+        result = run_gate(con)
+    assert not result.passed
+    assert any("total_cents" in failure for failure in result.failures)
