@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import duckdb
 
 from orchestration.defs.publish.hashing import rows_sha256
-from orchestration.defs.publish.tables import PUBLICATIONS_COLUMNS, VERSIONED
+from orchestration.defs.publish.tables import CHAINED_FIELDS, PUBLICATIONS_COLUMNS, VERSIONED
 
 RULEBOOK_SEEDS = ("rulebooks", "rule_parameters", "satisfaction_points", "team_targets", "tiers")
 
@@ -90,8 +90,13 @@ def input_fingerprint(con: duckdb.DuckDBPyConnection, versions: list[str]) -> st
     return digest.hexdigest()
 
 
-def content_hash(con: duckdb.DuckDBPyConnection, period: str, version: int) -> str:
-    """Hash of the published rows of one version, table by table in the published order."""
+def content_hash(
+    con: duckdb.DuckDBPyConnection, period: str, version: int, schema: str = "published"
+) -> str:
+    """Hash of the published rows of one version, table by table in the published order.
+
+    ``schema`` is ``published`` in the warehouse and ``main`` in the readers' copy.
+    """
     digest = hashlib.sha256()
     for table in VERSIONED:
         columns = ", ".join(table.column_names)
@@ -99,12 +104,25 @@ def content_hash(con: duckdb.DuckDBPyConnection, period: str, version: int) -> s
         digest.update(
             rows_sha256(
                 con,
-                f"select {columns} from published.{table.name} "
+                f"select {columns} from {schema}.{table.name} "
                 f"where period = ? and version = ? order by {table.order_by}",
                 [period, version],
             ).encode()
         )
     return digest.hexdigest()
+
+
+def publication_hash(record: dict) -> str:
+    """The hash of a publication record, chaining it to the previous one."""
+    text = "\x1f".join("" if record[f] is None else str(record[f]) for f in CHAINED_FIELDS)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _chain_head(con: duckdb.DuckDBPyConnection) -> tuple[int, str | None]:
+    row = con.execute(
+        "select seq, publication_hash from published.publications order by seq desc limit 1"
+    ).fetchone()
+    return (row[0], row[1]) if row else (0, None)
 
 
 def latest(con: duckdb.DuckDBPyConnection, period: str) -> tuple[int, str, datetime] | None:

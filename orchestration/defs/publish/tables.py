@@ -86,6 +86,22 @@ PUBLICATIONS_COLUMNS = (
     ("rows_loaded", "BIGINT"),
     ("rows_deduplicated", "BIGINT"),
     ("rows_quarantined", "BIGINT"),
+    ("seq", "INTEGER"),
+    ("previous_hash", "VARCHAR"),
+    ("publication_hash", "VARCHAR"),
+)
+# The fields a publication's own hash covers (with the previous publication's hash: a chain).
+CHAINED_FIELDS = (
+    "seq",
+    "period",
+    "version",
+    "rulebook_version",
+    "input_fingerprint",
+    "published_at",
+    "run_id",
+    "reason",
+    "content_hash",
+    "previous_hash",
 )
 
 QUARANTINE_COLUMNS = ("source", "source_file", "row_number", "reason", "raw", "detail")
