@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from contextlib import nullcontext, redirect_stdout
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +30,7 @@ def run_close(
     verbose: bool = False,
 ) -> CloseRun:
     workspace.prepare().export_env()
+    warnings.filterwarnings("ignore", message=".*varying BackfillPolicies.*")
     from dagster import DagsterInstance
 
     from orchestration.definitions import defs

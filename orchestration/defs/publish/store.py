@@ -183,19 +183,29 @@ def publish_period(
                 [version],
             )
         digest = content_hash(con, period, version)
+        seq, previous_hash = _chain_head(con)
+        record = {
+            "period": period,
+            "version": version,
+            "rulebook_version": ",".join(versions),
+            "input_fingerprint": fingerprint,
+            "published_at": datetime.now(UTC).replace(tzinfo=None, microsecond=0),
+            "run_id": run_id,
+            "reason": reason,
+            "content_hash": digest,
+            "rows_read": counts[0],
+            "rows_loaded": counts[1],
+            "rows_deduplicated": counts[2],
+            "rows_quarantined": counts[3],
+            "seq": seq + 1,
+            "previous_hash": previous_hash,
+        }
+        record["publication_hash"] = publication_hash(record)
+        names = [name for name, _ in PUBLICATIONS_COLUMNS]
         con.execute(
-            "insert into published.publications values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                period,
-                version,
-                ",".join(versions),
-                fingerprint,
-                datetime.now(UTC).replace(tzinfo=None, microsecond=0),
-                run_id,
-                reason,
-                digest,
-                *counts,
-            ],
+            f"insert into published.publications ({', '.join(names)}) "
+            f"values ({', '.join('?' for _ in names)})",
+            [record[name] for name in names],
         )
         con.execute("commit")
     except Exception:
