@@ -69,7 +69,7 @@ def generate(
         month_list = parse_months(months)
     except ValueError as error:
         raise typer.BadParameter(str(error)) from None
-    workspace = _workspace(home).prepare()
+    workspace = _workspace(home).prepare().create_landing()
     with err.status("generating landing files…") as status:
         counts = write(
             workspace.home,
@@ -324,6 +324,53 @@ def quarantine(
     for src, file, row, reason, detail in rows:
         table.add_row(src, file, str(row), reason, detail or "")
     console.print(table)
+
+
+@app.command()
+def standings(
+    home: HomeOption = None,
+    period: Annotated[
+        str | None, typer.Option(help="Open period, YYYY-MM (default: the current month).")
+    ] = None,
+    refresh: Annotated[bool, typer.Option(help="Recompute before showing.")] = True,
+    limit: Annotated[int, typer.Option(help="Rows to show.")] = 20,
+) -> None:
+    """Provisional leaderboard of an open period (refreshed through Dagster; never a version)."""
+    from datetime import date
+
+    from orchestration.lib.runner import run_standings
+
+    workspace = _workspace(home)
+    period = _period(period) if period else date.today().strftime("%Y-%m")
+    if refresh:
+        try:
+            with err.status(f"refreshing provisional standings of {period}…"):
+                run = run_standings(workspace, period)
+        except WorkspaceBusy as busy:
+            raise _fail(str(busy), 75) from None
+        if not run.success:
+            raise _fail("\n".join(run.errors) or "the standings refresh failed")
+    try:
+        with open_published(workspace) as con:
+            rows = con.execute(
+                "select as_of, company_rank, rep_id, rep_name, team_id, team_rank, total_points, "
+                "tier from provisional_rep_points where period = ? order by company_rank, rep_id "
+                "limit ?",
+                [period, limit],
+            ).fetchall()
+    except NothingPublished as missing:
+        raise _fail(str(missing)) from None
+    if not rows:
+        raise _fail(
+            f"no provisional standings for {period}: run `jifen standings --period {period}`"
+        )
+    table = Table(title=f"PROVISIONAL standings {period} as of {rows[0][0]:%Y-%m-%d %H:%M} UTC")
+    for column in ("rank", "rep", "name", "team", "team rank", "points", "tier"):
+        table.add_column(column, justify="right" if column in ("rank", "points") else "left")
+    for _, rank, rep, name, team, team_rank, total, tier in rows:
+        table.add_row(str(rank), rep, name or "", team, str(team_rank), _points(total), tier or "")
+    console.print(table)
+    console.print("provisional: not final until the period is closed; never published as a version")
 
 
 @app.command()

@@ -2,7 +2,7 @@
 
 from dagster import Definitions, in_process_executor
 
-from orchestration.defs import close, ingest, points, publish, validation
+from orchestration.defs import close, ingest, points, publish, standings, validation
 from orchestration.lib.resources import WorkspaceResource
 
 defs = Definitions.merge(
@@ -11,5 +11,6 @@ defs = Definitions.merge(
     points.defs,
     publish.defs,
     close.defs,
+    standings.defs,
     Definitions(resources={"workspace": WorkspaceResource()}, executor=in_process_executor),
 )

@@ -48,7 +48,7 @@ def write_csv(
 
 @pytest.fixture
 def workspace(tmp_path: Path) -> Workspace:
-    return Workspace.at(tmp_path / "home").prepare()
+    return Workspace.at(tmp_path / "home").prepare().create_landing()
 
 
 @pytest.fixture

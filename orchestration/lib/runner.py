@@ -29,23 +29,36 @@ def run_close(
     error_budget: float | None = None,
     verbose: bool = False,
 ) -> CloseRun:
+    """Close a period: the ``close`` job for its partition."""
+    ops: dict[str, Any] = {"publication": {"config": {"restate": restate, "reason": reason}}}
+    if error_budget is not None:
+        ops["validated_inputs"] = {"config": {"error_budget": error_budget}}
+    return run_job(workspace, "close", period, ops, verbose=verbose)
+
+
+def run_standings(workspace: Workspace, period: str, *, verbose: bool = False) -> CloseRun:
+    """Refresh the provisional standings of an open period: the ``provisional`` job."""
+    ops = {"validated_inputs": {"config": {"error_budget": 1.0}}}  # standings show, never stop
+    return run_job(workspace, "provisional", period, ops, verbose=verbose)
+
+
+def run_job(
+    workspace: Workspace, job_name: str, period: str, ops: dict[str, Any], *, verbose: bool
+) -> CloseRun:
     workspace.prepare().export_env()
     warnings.filterwarnings("ignore", message=".*varying BackfillPolicies.*")
     from dagster import DagsterInstance
 
     from orchestration.definitions import defs
 
-    job = defs.resolve_job_def("close")
-    ops: dict[str, Any] = {"publication": {"config": {"restate": restate, "reason": reason}}}
-    if error_budget is not None:
-        ops["validated_inputs"] = {"config": {"error_budget": error_budget}}
+    job = defs.resolve_job_def(job_name)
     run_config = {
         "ops": ops,
         "loggers": {"console": {"config": {"log_level": "INFO" if verbose else "CRITICAL"}}},
     }
     log_dir = workspace.state / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
-    log_path = log_dir / f"close-{period}.log"
+    log_path = log_dir / f"{job_name}-{period}.log"
     # dbt's own log goes to the run log; with --verbose it is shown as well.
     quiet = nullcontext() if verbose else redirect_stdout(log_path.open("w"))  # noqa: SIM115
     with workspace.writer_lock(), DagsterInstance.get() as instance, quiet:
@@ -54,7 +67,7 @@ def run_close(
             instance=instance,
             run_config=run_config,
             raise_on_error=False,
-            tags={"jifen/period": period, "jifen/trigger": "cli"},
+            tags={"jifen/period": period, "jifen/trigger": "cli", "jifen/job": job_name},
         )
     run = CloseRun(period, result.success, result.run_id)
     for event in result.all_events:

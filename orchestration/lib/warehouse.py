@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -14,6 +15,9 @@ LINEAGE_COLUMNS = "source_file VARCHAR, row_number BIGINT, file_hash VARCHAR, ru
 
 
 def _ddl() -> list[str]:
+    # imported here: the publish package imports this module
+    from orchestration.defs.publish.tables import PUBLICATIONS_COLUMNS, VERSIONED
+
     statements = [
         """create table if not exists ingested_files (
             source VARCHAR, source_file VARCHAR, file_hash VARCHAR, file_format VARCHAR,
@@ -22,6 +26,20 @@ def _ddl() -> list[str]:
             source VARCHAR, source_file VARCHAR, file_hash VARCHAR, same_as VARCHAR,
             first_seen_at TIMESTAMP)""",
     ]
+    statements.append(
+        """create table if not exists provisional_rep_points (
+            period VARCHAR, as_of TIMESTAMP, rep_id VARCHAR, rep_name VARCHAR, team_id VARCHAR,
+            total_points DECIMAL(18,2), tier VARCHAR, company_rank BIGINT, team_rank BIGINT)"""
+    )
+    statements.append("create schema if not exists published")
+    columns = ", ".join(f"{name} {kind}" for name, kind in PUBLICATIONS_COLUMNS)
+    statements.append(f"create table if not exists published.publications ({columns})")
+    for table in VERSIONED:
+        typed = ", ".join(f"{name} {kind}" for name, kind in table.columns)
+        statements.append(
+            f"create table if not exists published.{table.name} "
+            f"(period VARCHAR, version INTEGER, {typed})"
+        )
     for spec in SPECS.values():
         columns = ", ".join(f"{column} VARCHAR" for column in spec.columns)
         statements.append(
@@ -34,7 +52,7 @@ def _ddl() -> list[str]:
 @contextmanager
 def connect(workspace: Workspace, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     workspace.prepare()
-    con = duckdb.connect(str(workspace.warehouse), read_only=read_only)
+    con = _open(workspace, read_only)
     try:
         if not read_only:
             for statement in _ddl():
@@ -42,6 +60,24 @@ def connect(workspace: Workspace, read_only: bool = False) -> Iterator[duckdb.Du
         yield con
     finally:
         con.close()
+
+
+def _open(workspace: Workspace, read_only: bool, wait_seconds: float = 120.0):
+    """Open the warehouse, waiting while another process still holds it.
+
+    A close killed during dbt leaves its dbt child running for a few seconds; the next close
+    waits for it instead of failing.
+    """
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            return duckdb.connect(str(workspace.warehouse), read_only=read_only)
+        except duckdb.IOException as error:
+            if "lock" not in str(error).lower() or time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"the warehouse {workspace.warehouse} is in use by another process: {error}"
+                ) from None
+            time.sleep(0.5)
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, name: str, schema: str = "main") -> bool:

@@ -74,11 +74,16 @@ class Workspace:
     def snapshots(self) -> Path:
         return self.home / ".published"
 
-    def prepare(self) -> Workspace:
-        for path in (self.state, self.dagster_home, self.snapshots):
-            path.mkdir(parents=True, exist_ok=True)
+    def create_landing(self) -> Workspace:
         for source in SOURCES:
             self.landing_dir(source).mkdir(parents=True, exist_ok=True)
+        return self
+
+    def prepare(self) -> Workspace:
+        """The pipeline's own folders; landing folders are the data team's (a missing one is an
+        error at ingest, never silently created)."""
+        for path in (self.state, self.dagster_home, self.snapshots):
+            path.mkdir(parents=True, exist_ok=True)
         dagster_yaml = self.dagster_home / "dagster.yaml"
         if not dagster_yaml.exists():
             dagster_yaml.write_text(DAGSTER_YAML)

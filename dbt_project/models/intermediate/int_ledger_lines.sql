@@ -1,4 +1,4 @@
--- Every rule application of the period, one line each.
+-- Every rule application of every computed period (the one being closed and the closed ones).
 {% set rule_models = [
     'int_sales_points_scored',
     'int_new_customer_points',

@@ -1,37 +1,39 @@
 -- QUALITY_GATE: at least gate_min_surveys surveys in the period with a mean score below the
 -- threshold, and S > 0: deduct round(factor x min(S, cap), 2).
-with rulebook as (
-    select * from {{ ref('int_rulebook_in_effect') }}
+with periods as (
+    select * from {{ ref('int_periods') }}
 ),
 
 survey_stats as (
     select
+        periods.period,
         surveys.rep_id,
         count(*) as survey_count,
         sum(surveys.score) as score_sum
     from {{ ref('stg_validated__surveys') }} as surveys
-    cross join rulebook
-    where surveys.survey_date between rulebook.period_start and rulebook.period_end
-    group by surveys.rep_id
+    inner join periods
+        on surveys.survey_date between periods.period_start and periods.period_end
+    group by periods.period, surveys.rep_id
 ),
 
 gated as (
     select
         subtotals.period,
         subtotals.rep_id,
-        rulebook.rulebook_version,
+        periods.rulebook_version,
         survey_stats.survey_count,
         survey_stats.score_sum,
         subtotals.sales_points,
-        rulebook.gate_factor,
-        rulebook.gate_mean_score_below,
-        least(subtotals.sales_points, rulebook.sales_cap_points) as capped_sales_points
+        periods.gate_factor,
+        periods.gate_mean_score_below,
+        least(subtotals.sales_points, periods.sales_cap_points) as capped_sales_points
     from {{ ref('int_sales_subtotals') }} as subtotals
-    cross join rulebook
-    inner join survey_stats on subtotals.rep_id = survey_stats.rep_id
+    inner join periods on subtotals.period = periods.period
+    inner join survey_stats
+        on subtotals.period = survey_stats.period and subtotals.rep_id = survey_stats.rep_id
     where
-        survey_stats.survey_count >= rulebook.gate_min_surveys
-        and survey_stats.score_sum < rulebook.gate_mean_score_below * survey_stats.survey_count
+        survey_stats.survey_count >= periods.gate_min_surveys
+        and survey_stats.score_sum < periods.gate_mean_score_below * survey_stats.survey_count
         and subtotals.sales_points > 0
 )
 

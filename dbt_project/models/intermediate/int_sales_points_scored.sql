@@ -1,7 +1,7 @@
 -- SALES: each sale earns round(amount x rate); each return deducts the same, charged to the rep
 -- of the original sale, in the period of the return.
-with rulebook as (
-    select * from {{ ref('int_rulebook_in_effect') }}
+with periods as (
+    select * from {{ ref('int_periods') }}
 ),
 
 sales as (
@@ -19,9 +19,9 @@ original_sales as (
 
 scored as (
     select
-        rulebook.period,
-        rulebook.rulebook_version,
-        rulebook.sales_rate,
+        periods.period,
+        periods.rulebook_version,
+        periods.sales_rate,
         sales.txn_id,
         sales.txn_type,
         sales.order_id,
@@ -35,12 +35,12 @@ scored as (
         case
             when sales.txn_type = 'sale' then sales.rep_id else original_sales.sale_rep_id
         end as rep_id,
-        {{ as_points(round_half_away('sales.amount * rulebook.sales_rate')) }} as unsigned_points
+        {{ as_points(round_half_away('sales.amount * periods.sales_rate')) }} as unsigned_points
     from sales
-    cross join rulebook
+    inner join periods
+        on sales.txn_date between periods.period_start and periods.period_end
     left join original_sales
         on sales.txn_type = 'return' and sales.order_id = original_sales.order_id
-    where sales.txn_date between rulebook.period_start and rulebook.period_end
 )
 
 select

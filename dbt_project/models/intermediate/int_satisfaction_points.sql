@@ -1,6 +1,6 @@
 -- SATISFACTION: every survey of the period writes a line with the points of its score (0 too).
-with rulebook as (
-    select * from {{ ref('int_rulebook_in_effect') }}
+with periods as (
+    select * from {{ ref('int_periods') }}
 ),
 
 surveys as (
@@ -8,11 +8,11 @@ surveys as (
 )
 
 select
-    rulebook.period,
+    periods.period,
     'SATISFACTION:' || surveys.survey_id as line_id,
     surveys.rep_id,
     'SATISFACTION' as rule_id,
-    rulebook.rulebook_version,
+    periods.rulebook_version,
     'surveys' as source,
     surveys.survey_id as source_id,
     {{ as_points('score_points.points') }} as points,
@@ -22,9 +22,9 @@ select
     surveys.source_row_number,
     surveys.source_file_hash
 from surveys
-cross join rulebook
+inner join periods
+    on surveys.survey_date between periods.period_start and periods.period_end
 inner join {{ ref('satisfaction_points') }} as score_points
     on
-        rulebook.rulebook_version = score_points.rulebook_version
+        periods.rulebook_version = score_points.rulebook_version
         and surveys.score = score_points.score
-where surveys.survey_date between rulebook.period_start and rulebook.period_end

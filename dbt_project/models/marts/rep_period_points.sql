@@ -8,7 +8,7 @@ totals as (
     select
         rep_id,
         sum(points) as total_points
-    from {{ ref('int_ledger_lines') }}
+    from {{ ref('int_closing_ledger') }}
     group by rep_id
 ),
 

@@ -4,5 +4,5 @@ select
     rep_id,
     rule_id,
     {{ as_points('sum(points)') }} as points
-from {{ ref('int_ledger_lines') }}
+from {{ ref('int_closing_ledger') }}
 group by period, rep_id, rule_id

@@ -6,7 +6,7 @@ select
     tiers.reward,
     tiers.cash_value
 from {{ ref('rep_period_points') }} as points
-inner join {{ ref('int_rulebook_in_effect') }} as rulebook on points.period = rulebook.period
+inner join {{ ref('int_periods') }} as rulebook on points.period = rulebook.period
 inner join {{ ref('tiers') }} as tiers
     on
         rulebook.rulebook_version = tiers.rulebook_version

@@ -14,7 +14,7 @@ from orchestration.lib.period import partition_key, previous_period
 
 close_job = define_asset_job(
     "close",
-    selection=AssetSelection.all(),
+    selection=AssetSelection.all() - AssetSelection.assets("provisional_standings"),
     executor_def=in_process_executor,
     description="Ingest, validate, compute points in dbt, gate and publish one period.",
 )

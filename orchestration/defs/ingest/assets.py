@@ -19,6 +19,12 @@ def _ingest_asset(source: str):
     )
     def _ingest(context: AssetExecutionContext, workspace: WorkspaceResource) -> MaterializeResult:
         ws = workspace.get()
+        folder = ws.landing_dir(source)
+        if not folder.is_dir():
+            raise Failure(
+                description=f"the landing folder {folder} is missing. Create it (an empty folder "
+                f"is fine when no {source} file has arrived yet) or check --home / $JIFEN_HOME."
+            )
         with ws.writer_lock(), connect(ws) as con:
             report = ingest_source(ws, con, source, context.run.run_id)
             total = con.execute(f"select count(*) from raw_{source}").fetchone()[0]

@@ -11,6 +11,7 @@ from dagster import AssetExecutionContext, BackfillPolicy
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_assets
 
 from orchestration.lib.dbt import CLOSE_TARGET, JifenDbtResource, ensure_manifest
+from orchestration.lib.faults import crash_point
 from orchestration.lib.period import monthly_partitions, window
 from orchestration.lib.resources import WorkspaceResource
 
@@ -31,8 +32,12 @@ def points_models(
     os.environ.update(window(context.partition_key).env())
     os.environ["JIFEN_WAREHOUSE"] = str(ws.warehouse)
     with ws.writer_lock():
-        yield from dbt.cli(
+        events = dbt.cli(
             ["build", "--exclude", "resource_type:unit_test"],
             context=context,
             target_path=CLOSE_TARGET,
         ).stream()
+        for number, event in enumerate(events):
+            if number == 3:
+                crash_point("during_dbt")
+            yield event

@@ -14,6 +14,7 @@ from orchestration.defs.publish import serving
 from orchestration.defs.publish.gate import run_gate
 from orchestration.defs.publish.store import PeriodClosed, publish_period
 from orchestration.defs.validation.budget import period_counts
+from orchestration.lib.faults import crash_point
 from orchestration.lib.period import monthly_partitions, parse_period
 from orchestration.lib.resources import WorkspaceResource
 from orchestration.lib.warehouse import connect
@@ -61,6 +62,9 @@ def publication(
             )
         except PeriodClosed as closed:
             raise Failure(description=str(closed)) from None
+        crash_point("after_commit")
+        # provisional standings never outlive the close that makes them final
+        con.execute("delete from provisional_rep_points where period = ?", [period])
         refreshed = serving.refresh(ws, con)
         top = con.execute(
             "select company_rank, rep_id, team_id, total_points, coalesce(tier, '') "

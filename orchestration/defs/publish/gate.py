@@ -11,7 +11,15 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-RULES = ["SALES", "NEW_CUSTOMER", "SATISFACTION", "SALES_CAP", "QUALITY_GATE", "TEAM_BONUS"]
+RULES = [
+    "SALES",
+    "NEW_CUSTOMER",
+    "SATISFACTION",
+    "SALES_CAP",
+    "QUALITY_GATE",
+    "TEAM_BONUS",
+    "PRIOR_PERIOD_ADJUSTMENT",
+]
 
 LEDGER_SQL = """
 select line_id, rep_id, rule_id, cast(points * 100 as bigint) as points_cents
@@ -23,7 +31,8 @@ with ledger as (
     select rep_id, sum(points) as ledger_points from points_ledger group by rep_id
 ),
 tiers_in_effect as (
-    select t.tier, t.min_points from tiers t join int_rulebook_in_effect r using (rulebook_version)
+    select t.tier, t.min_points from tiers t join int_periods r using (rulebook_version)
+    where r.is_closing
 )
 select
     p.rep_id,

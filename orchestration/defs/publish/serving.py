@@ -17,9 +17,11 @@ import duckdb
 
 from orchestration.defs.publish.hashing import rows_sha256
 from orchestration.defs.publish.tables import QUARANTINE_COLUMNS, QUARANTINE_ORDER, VERSIONED
+from orchestration.lib.faults import crash_point
 from orchestration.lib.workspace import Workspace
 
 KEEP_SNAPSHOTS = 3
+PROVISIONAL_ORDER = "period, company_rank, rep_id"
 
 
 def _state(con: duckdb.DuckDBPyConnection) -> str:
@@ -29,7 +31,10 @@ def _state(con: duckdb.DuckDBPyConnection) -> str:
     quarantine = rows_sha256(
         con, f"select {', '.join(QUARANTINE_COLUMNS)} from quarantine order by {QUARANTINE_ORDER}"
     )
-    return f"{published}:{quarantine}"
+    provisional = rows_sha256(
+        con, f"select * from provisional_rep_points order by {PROVISIONAL_ORDER}"
+    )
+    return f"{published}:{quarantine}:{provisional}"
 
 
 def refresh(workspace: Workspace, con: duckdb.DuckDBPyConnection, force: bool = False) -> bool:
@@ -47,6 +52,7 @@ def refresh(workspace: Workspace, con: duckdb.DuckDBPyConnection, force: bool = 
         return False
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
     _write_database(workspace, con, stamp)
+    crash_point("during_serving")
     _write_parquet(workspace, con, stamp)
     con.execute("delete from serving_state")
     con.execute("insert into serving_state values (?, ?)", [state, datetime.now(UTC)])
@@ -80,6 +86,10 @@ def _write_database(workspace: Workspace, con: duckdb.DuckDBPyConnection, stamp:
             f"create table serving.quarantine as select {', '.join(QUARANTINE_COLUMNS)} "
             f"from quarantine order by {QUARANTINE_ORDER}"
         )
+        con.execute(
+            "create table serving.provisional_rep_points as select * from provisional_rep_points "
+            f"order by {PROVISIONAL_ORDER}"
+        )
     finally:
         con.execute("detach serving")
     views = duckdb.connect(str(staging))
@@ -95,6 +105,8 @@ def _write_parquet(workspace: Workspace, con: duckdb.DuckDBPyConnection, stamp: 
     folder = workspace.snapshots / stamp
     folder.mkdir(parents=True)
     tables = {
+        "provisional_rep_points": "select * from provisional_rep_points "
+        f"order by {PROVISIONAL_ORDER}",
         "publications": "select * from published.publications order by period, version",
         "quarantine": f"select {', '.join(QUARANTINE_COLUMNS)} from quarantine "
         f"order by {QUARANTINE_ORDER}",
@@ -116,7 +128,10 @@ def _write_parquet(workspace: Workspace, con: duckdb.DuckDBPyConnection, stamp: 
 
 
 def _prune(workspace: Workspace, current: str) -> None:
-    """Keep a few old snapshot folders: a reader may still be reading one."""
+    """Keep a few old snapshot folders (a reader may still be reading one); drop the
+    half-written files a killed refresh left behind."""
+    for leftover in workspace.home.glob(".published-*"):
+        leftover.unlink(missing_ok=True)
     folders = sorted(path for path in workspace.snapshots.iterdir() if path.is_dir())
     for folder in folders[:-KEEP_SNAPSHOTS]:
         if folder.name != current:

@@ -14,6 +14,7 @@ import duckdb
 
 from orchestration.defs.publish.hashing import rows_sha256
 from orchestration.defs.publish.tables import CHAINED_FIELDS, PUBLICATIONS_COLUMNS, VERSIONED
+from orchestration.lib.faults import crash_point
 
 RULEBOOK_SEEDS = ("rulebooks", "rule_parameters", "satisfaction_points", "team_targets", "tiers")
 
@@ -40,21 +41,9 @@ class Outcome:
         )
 
 
-def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("create schema if not exists published")
-    columns = ", ".join(f"{name} {kind}" for name, kind in PUBLICATIONS_COLUMNS)
-    con.execute(f"create table if not exists published.publications ({columns})")
-    for table in VERSIONED:
-        typed = ", ".join(f"{name} {kind}" for name, kind in table.columns)
-        con.execute(
-            f"create table if not exists published.{table.name} "
-            f"(period VARCHAR, version INTEGER, {typed})"
-        )
-
-
 def rulebook_versions(con: duckdb.DuckDBPyConnection) -> list[str]:
     rows = con.execute(
-        "select rulebook_version from int_rulebook_in_effect union "
+        "select rulebook_version from int_periods where is_closing union "
         "select rulebook_version from points_ledger order by 1"
     ).fetchall()
     return [row[0] for row in rows]
@@ -143,8 +132,7 @@ def publish_period(
     counts: tuple[int, int, int, int] = (0, 0, 0, 0),
 ) -> Outcome:
     """Publish the candidate marts as the period's next version, or say why not."""
-    ensure_schema(con)
-    candidate_period = con.execute("select period from int_rulebook_in_effect").fetchone()
+    candidate_period = con.execute("select period from int_periods where is_closing").fetchone()
     if not candidate_period or candidate_period[0] != period:
         raise RuntimeError(
             f"the candidate results are for {candidate_period and candidate_period[0]}, "
@@ -173,9 +161,12 @@ def publish_period(
         raise PeriodClosed('a restatement needs a reason: --reason "<why>"')
     version = previous[0] + 1 if previous else 1
     reason = reason.strip() or ("restatement" if previous else "first close")
+    _stage_accounting(con, period)
     con.execute("begin transaction")
     try:
-        for table in VERSIONED:
+        for number, table in enumerate(VERSIONED):
+            if number == 2:
+                crash_point("between_tables")
             columns = ", ".join(name for name, _ in table.columns)
             con.execute(
                 f"insert into published.{table.name} select period, ? as version, {columns} "
@@ -212,6 +203,24 @@ def publish_period(
         con.execute("rollback")
         raise
     return Outcome(period, version, True, reason, fingerprint, digest)
+
+
+def _stage_accounting(con: duckdb.DuckDBPyConnection, period: str) -> None:
+    """Every ingested file with its rows of the period (all rows for reference data), split into
+    loaded, deduplicated and quarantined: the inputs the version was made from."""
+    con.execute(
+        f"""create or replace temp view candidate_publication_inputs as
+            select '{period}' as period, f.source, f.source_file, f.file_hash,
+                   coalesce(sum(c.rows_read), 0) as rows_read,
+                   coalesce(sum(c.rows_loaded), 0) as rows_loaded,
+                   coalesce(sum(c.rows_deduplicated), 0) as rows_deduplicated,
+                   coalesce(sum(c.rows_quarantined), 0) as rows_quarantined
+            from ingested_files f
+            left join validation_counts c
+              on c.source = f.source and c.source_file = f.source_file
+             and (c.period = '{period}' or c.period is null)
+            group by all"""
+    )
 
 
 def _stored_hash(con: duckdb.DuckDBPyConnection, period: str, version: int) -> str:

@@ -67,9 +67,25 @@ VERSIONED = (
             ("source_file", "VARCHAR"),
             ("source_row_number", "BIGINT"),
             ("source_file_hash", "VARCHAR"),
+            ("adjusted_period", "VARCHAR"),
+            ("adjusted_rule_id", "VARCHAR"),
         ),
         "period, version, rep_id, rule_id, line_id",
         "points_ledger",
+    ),
+    PublishedTable(
+        "publication_inputs",
+        (
+            ("source", "VARCHAR"),
+            ("source_file", "VARCHAR"),
+            ("file_hash", "VARCHAR"),
+            ("rows_read", "BIGINT"),
+            ("rows_loaded", "BIGINT"),
+            ("rows_deduplicated", "BIGINT"),
+            ("rows_quarantined", "BIGINT"),
+        ),
+        "period, version, source, source_file",
+        "candidate_publication_inputs",
     ),
 )
 

@@ -17,6 +17,7 @@ from orchestration.defs.validation.budget import (
     period_counts,
 )
 from orchestration.defs.validation.engine import validate_all
+from orchestration.lib.faults import crash_point
 from orchestration.lib.period import monthly_partitions, parse_period
 from orchestration.lib.resources import WorkspaceResource
 from orchestration.lib.warehouse import connect
@@ -57,6 +58,7 @@ def validated_inputs(
 ):
     ws = workspace.get()
     period = parse_period(context.partition_key)
+    crash_point("after_ingest")
     with ws.writer_lock(), connect(ws) as con:
         validate_all(con, context.log.info)
         counts = period_counts(con, period)

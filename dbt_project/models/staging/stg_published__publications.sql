@@ -1,0 +1,5 @@
+select
+    period,
+    version,
+    published_at
+from {{ source('published', 'publications') }}

@@ -1,0 +1,49 @@
+"""Provisional standings of the open month: the same computation as a close, never a version."""
+
+from datetime import UTC, datetime
+
+from dagster import AssetExecutionContext, AssetKey, Failure, MaterializeResult, asset
+
+from orchestration.defs.publish import serving
+from orchestration.lib.period import monthly_partitions, parse_period
+from orchestration.lib.resources import WorkspaceResource
+from orchestration.lib.warehouse import connect
+
+CANDIDATES = ["rep_period_points", "points_ledger"]
+
+
+@asset(
+    group_name="standings",
+    partitions_def=monthly_partitions,
+    deps=[AssetKey(name) for name in CANDIDATES],
+    kinds={"duckdb"},
+    description="Provisional leaderboard of an open period; never a version.",
+)
+def provisional_standings(
+    context: AssetExecutionContext, workspace: WorkspaceResource
+) -> MaterializeResult:
+    ws = workspace.get()
+    period = parse_period(context.partition_key)
+    with ws.writer_lock(), connect(ws) as con:
+        version = con.execute(
+            "select max(version) from published.publications where period = ?", [period]
+        ).fetchone()[0]
+        if version is not None:
+            raise Failure(
+                description=f"{period} is closed (version {version} is published): its results "
+                f"are final, see `jifen leaderboard {period}`"
+            )
+        as_of = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+        con.execute("begin transaction")
+        con.execute("delete from provisional_rep_points where period = ?", [period])
+        con.execute(
+            "insert into provisional_rep_points select period, ?, rep_id, rep_name, team_id, "
+            "total_points, tier, company_rank, team_rank from rep_period_points",
+            [as_of],
+        )
+        con.execute("commit")
+        reps = con.execute(
+            "select count(*) from provisional_rep_points where period = ?", [period]
+        ).fetchone()[0]
+        serving.refresh(ws, con)
+    return MaterializeResult(metadata={"as_of": as_of.isoformat(), "reps": reps})

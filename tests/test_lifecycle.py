@@ -1,0 +1,256 @@
+"""Period lifecycle and reliability on real processes: late data as prior-period adjustments,
+kill -9 at each step of a close, concurrent closes, provisional standings."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import subprocess
+import sys
+import time
+from decimal import Decimal
+
+import duckdb
+import pytest
+from conftest import write_csv
+from typer.testing import CliRunner
+
+from orchestration.cli import app
+from orchestration.defs.publish.store import content_hash
+from orchestration.lib.runner import run_close
+from orchestration.lib.workspace import Workspace
+
+JIFEN = [sys.executable, "-m", "orchestration.cli"]
+runner = CliRunner()
+
+
+def published(ws: Workspace, sql: str, params=None):
+    with duckdb.connect(str(ws.published_db), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def warehouse(ws: Workspace, sql: str, params=None):
+    with duckdb.connect(str(ws.warehouse), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def sale(txn: str, rep: str, day: str, amount: str, customer: str = "C1") -> list[str]:
+    return [txn, "sale", f"O{txn}", rep, customer, day, amount, "CNY"]
+
+
+def test_late_rows_become_prior_period_adjustments_without_double_counting(base_landing):
+    ws = base_landing
+    write_csv(
+        ws,
+        "sales",
+        "sales_2026-07.csv",
+        [
+            sale("X1", "R1", "2026-07-02", "350000"),  # S = 3500 -> capped to 3000
+            sale("X2", "R2", "2026-07-03", "1000"),
+        ],
+    )
+    assert run_close(ws, "2026-07").success
+    july_v1 = published(ws, "select * from points_ledger where period = '2026-07' order by 3")
+
+    # Round 1: late July sales arrive with August's delivery.
+    write_csv(
+        ws,
+        "sales",
+        "sales_2026-08.csv",
+        [
+            sale("L1", "R1", "2026-07-30", "1000"),
+            sale("L2", "R2", "2026-07-31", "2000"),
+            sale("A1", "R2", "2026-08-02", "100", customer="C2"),
+        ],
+    )
+    run = run_close(ws, "2026-08")
+    assert run.success, run.errors
+    adjustments = published(
+        ws,
+        """
+        select rep_id, adjusted_period, adjusted_rule_id, points, explanation
+        from points_ledger where period = '2026-08' and rule_id = 'PRIOR_PERIOD_ADJUSTMENT'
+        order by rep_id, adjusted_rule_id""",
+    )
+    assert [row[:4] for row in adjustments] == [
+        ("R1", "2026-07", "SALES", Decimal("10.00")),
+        ("R1", "2026-07", "SALES_CAP", Decimal("-10.00")),  # the cap of July still holds
+        ("R2", "2026-07", "SALES", Decimal("20.00")),
+    ]
+    assert "SALES:L2" in adjustments[2][4] and adjustments[2][4].startswith("2026-07 SALES")
+    # July's version 1 never changes.
+    assert published(ws, "select * from points_ledger where period = '2026-07' order by 3") == (
+        july_v1
+    )
+    assert published(ws, "select count(*) from publications where period = '2026-07'") == [(1,)]
+
+    # Round 2: one more late July row; only its own difference is booked.
+    write_csv(ws, "sales", "sales_2026-09.csv", [sale("L3", "R2", "2026-07-15", "500")])
+    assert run_close(ws, "2026-09").success
+    round_two = published(
+        ws,
+        """
+        select rep_id, adjusted_rule_id, points from points_ledger
+        where period = '2026-09' and rule_id = 'PRIOR_PERIOD_ADJUSTMENT'""",
+    )
+    assert round_two == [("R2", "SALES", Decimal("5.00"))]
+
+    # August keeps the adjustments it booked: closing it again changes nothing.
+    again = run_close(ws, "2026-08")
+    assert again.success and again.metadata["publication"]["published"] is False
+
+    # Per rep, July's booked total across all publications equals July recomputed now.
+    totals = dict(
+        published(
+            ws,
+            """
+        select rep_id, sum(points) from points_ledger
+        where (period = '2026-07' and rule_id <> 'PRIOR_PERIOD_ADJUSTMENT')
+           or adjusted_period = '2026-07'
+        group by rep_id""",
+        )
+    )
+    assert totals["R1"] == Decimal("3000.00") + Decimal("50.00") + Decimal("100.00")
+    assert totals["R2"] == Decimal("35.00") + Decimal("100.00")  # 1000 + 2000 + 500 CNY
+
+
+def _close_subprocess(ws: Workspace, period: str, crash_at: str | None = None):
+    env = {**os.environ, "JIFEN_HOME": str(ws.home)}
+    env.pop("JIFEN_CRASH_AT", None)
+    if crash_at:
+        env["JIFEN_CRASH_AT"] = crash_at
+    return subprocess.run(
+        [*JIFEN, "close", period], env=env, capture_output=True, text=True, timeout=600, check=False
+    )
+
+
+def _readers_copy_is_consistent(ws: Workspace) -> None:
+    with duckdb.connect(str(ws.published_db), read_only=True) as con:
+        for period, version, stored in con.execute(
+            "select period, version, content_hash from publications"
+        ).fetchall():
+            assert content_hash(con, period, version, schema="main") == stored
+
+
+def test_kill_minus_9_at_each_step_leaves_no_partial_version(base_landing):
+    ws = base_landing
+    write_csv(ws, "sales", "sales_2026-07.csv", [sale("X1", "R1", "2026-07-02", "1000")])
+    assert run_close(ws, "2026-07").success
+    write_csv(ws, "sales", "sales_2026-08.csv", [sale("X2", "R2", "2026-08-02", "2000")])
+    before = ws.published_db.read_bytes()
+
+    for point in ("after_ingest", "during_dbt", "between_tables"):
+        crashed = _close_subprocess(ws, "2026-08", crash_at=point)
+        assert crashed.returncode == -9, (point, crashed.stderr[-2000:])
+        assert ws.published_db.read_bytes() == before, point
+        assert warehouse(
+            ws, "select count(*) from published.publications where period = '2026-08'"
+        ) == [(0,)], point
+        _readers_copy_is_consistent(ws)
+
+    crashed = _close_subprocess(ws, "2026-08", crash_at="after_commit")
+    assert crashed.returncode == -9
+    assert ws.published_db.read_bytes() == before  # committed, but readers still see the old
+    recovered = _close_subprocess(ws, "2026-08")
+    assert recovered.returncode == 0, recovered.stderr[-2000:]
+    assert "unchanged (version 1 stands)" in recovered.stdout
+    assert published(ws, "select period, version from publications order by 1") == [
+        ("2026-07", 1),
+        ("2026-08", 1),
+    ]
+
+    write_csv(ws, "sales", "sales_2026-09.csv", [sale("X3", "R2", "2026-09-02", "3000")])
+    crashed = _close_subprocess(ws, "2026-09", crash_at="during_serving")
+    assert crashed.returncode == -9
+    _readers_copy_is_consistent(ws)
+    recovered = _close_subprocess(ws, "2026-09")
+    assert recovered.returncode == 0, recovered.stderr[-2000:]
+    latest = duckdb.sql(
+        f"select period, version from '{ws.published_dir}/latest_publications.parquet' order by 1"
+    ).fetchall()
+    assert latest == [("2026-07", 1), ("2026-08", 1), ("2026-09", 1)]
+    assert not list(ws.home.glob(".published-*"))  # no half-written leftovers
+    _readers_copy_is_consistent(ws)
+
+
+def _lock_held(ws: Workspace) -> bool:
+    with open(ws.lock_file, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return False
+
+
+def test_two_closes_at_once_one_proceeds_the_other_refuses_clearly(base_landing):
+    ws = base_landing
+    write_csv(ws, "sales", "sales_2026-07.csv", [sale("X1", "R1", "2026-07-02", "1000")])
+    env = {**os.environ, "JIFEN_HOME": str(ws.home)}
+    env.pop("JIFEN_CRASH_AT", None)
+    first = subprocess.Popen(
+        [*JIFEN, "close", "2026-07"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while not _lock_held(ws):
+        assert first.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    second = subprocess.run(
+        [*JIFEN, "close", "2026-08"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    out, errors = first.communicate(timeout=600)
+    assert first.returncode == 0, errors[-2000:]
+    assert second.returncode == 75
+    assert "another jifen close is running" in second.stderr
+    assert published(ws, "select period, version from publications") == [("2026-07", 1)]
+
+
+def test_a_missing_source_folder_stops_the_close_with_what_to_do(base_landing):
+    (base_landing.landing_dir("surveys")).rmdir()
+    run = run_close(base_landing, "2026-07")
+    assert not run.success
+    assert "landing folder" in run.errors[0] and "surveys" in run.errors[0]
+    assert "Create it" in run.errors[0]
+
+
+def test_provisional_standings_update_when_a_file_lands(base_landing, monkeypatch):
+    ws = base_landing
+    write_csv(ws, "sales", "sales_2026-11_a.csv", [sale("N1", "R1", "2026-11-02", "50000")])
+    first = runner.invoke(app, ["standings", "--home", str(ws.home), "--period", "2026-11"])
+    assert first.exit_code == 0, first.output
+    assert "PROVISIONAL standings 2026-11" in first.output
+    assert "550.00" in first.output  # 500 SALES + 50 NEW_CUSTOMER
+
+    # the sensor sees the new delivery and asks for a refresh of the open month
+    from dagster import RunRequest, SkipReason, build_sensor_context
+
+    from orchestration.defs.standings import landing_signature, new_landing_files
+
+    monkeypatch.setenv("JIFEN_HOME", str(ws.home))
+    cursor = landing_signature(ws)
+    idle = new_landing_files(build_sensor_context(cursor=cursor))
+    assert isinstance(idle, SkipReason)
+    write_csv(ws, "sales", "sales_2026-11_b.csv", [sale("N2", "R1", "2026-11-03", "10000")])
+    request = new_landing_files(build_sensor_context(cursor=cursor))
+    assert isinstance(request, RunRequest) and request.partition_key.startswith(
+        time.strftime("%Y-%m")
+    )
+
+    second = runner.invoke(app, ["standings", "--home", str(ws.home), "--period", "2026-11"])
+    assert second.exit_code == 0, second.output
+    assert "650.00" in second.output
+    assert published(ws, "select count(*) from publications") == [(0,)]  # never a version
+
+
+@pytest.fixture(autouse=True)
+def _no_crash_env(monkeypatch):
+    monkeypatch.delenv("JIFEN_CRASH_AT", raising=False)
