@@ -374,6 +374,35 @@ def standings(
 
 
 @app.command()
+def verify(
+    period: Annotated[str, typer.Argument(help="Period, YYYY-MM.")],
+    home: HomeOption = None,
+    version: Annotated[int | None, typer.Option(help="Version (default: latest).")] = None,
+) -> None:
+    """Recompute a published version from its recorded inputs and rule book; report differences."""
+    from orchestration.lib.runner import run_verify
+
+    workspace = _workspace(home)
+    try:
+        with err.status(f"recomputing {period}…"):
+            outcome, errors = run_verify(workspace, _period(period), version)
+    except WorkspaceBusy as busy:
+        raise _fail(str(busy), 75) from None
+    if outcome is None:
+        raise _fail("\n".join(errors) or "verification failed to run")
+    if outcome.identical:
+        console.print(
+            f"{outcome.period} v{outcome.version}: identical — every published row "
+            "was reproduced from the recorded inputs"
+        )
+        return
+    console.print(f"[bold red]{outcome.period} v{outcome.version}: differences[/]")
+    for line in outcome.differences:
+        console.print(f"  - {line}")
+    raise typer.Exit(1)
+
+
+@app.command()
 def demo(
     home: HomeOption = None,
     seed: Annotated[int, typer.Option(help="Random seed of the sample data.")] = 7,

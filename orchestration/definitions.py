@@ -2,7 +2,7 @@
 
 from dagster import Definitions, in_process_executor
 
-from orchestration.defs import close, ingest, points, publish, standings, validation
+from orchestration.defs import close, ingest, points, publish, standings, validation, verify
 from orchestration.lib.resources import WorkspaceResource
 
 defs = Definitions.merge(
@@ -12,5 +12,6 @@ defs = Definitions.merge(
     publish.defs,
     close.defs,
     standings.defs,
+    verify.defs,
     Definitions(resources={"workspace": WorkspaceResource()}, executor=in_process_executor),
 )

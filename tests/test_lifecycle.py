@@ -254,3 +254,38 @@ def test_provisional_standings_update_when_a_file_lands(base_landing, monkeypatc
 @pytest.fixture(autouse=True)
 def _no_crash_env(monkeypatch):
     monkeypatch.delenv("JIFEN_CRASH_AT", raising=False)
+
+
+def test_verify_recomputes_a_version_from_its_recorded_inputs(base_landing):
+    ws = base_landing
+    write_csv(
+        ws,
+        "sales",
+        "sales_2026-07.csv",
+        [
+            sale("X1", "R1", "2026-07-02", "1000"),
+            sale("X2", "R2", "2026-07-03", "12,5"),
+        ],
+    )
+    assert run_close(ws, "2026-07", error_budget=0.6).success
+    # a file landed after the close is not part of version 1's inputs
+    write_csv(ws, "sales", "sales_late.csv", [sale("X3", "R1", "2026-07-09", "999")])
+    inputs = published(
+        ws,
+        "select source, source_file, rows_read, rows_loaded, "
+        "rows_deduplicated, rows_quarantined from publication_inputs "
+        "where source = 'sales'",
+    )
+    assert inputs == [("sales", "sales_2026-07.csv", 2, 1, 0, 1)]
+
+    ok = runner.invoke(app, ["verify", "2026-07", "--home", str(ws.home)])
+    assert ok.exit_code == 0, ok.output
+    assert "identical" in ok.output
+
+    with duckdb.connect(str(ws.warehouse)) as con:  # alter history behind jifen's back
+        con.execute(
+            "update published.points_ledger set points = points + 1 where line_id = 'SALES:X1'"
+        )
+    bad = runner.invoke(app, ["verify", "2026-07", "--home", str(ws.home)])
+    assert bad.exit_code == 1
+    assert "points_ledger: 1 published row(s) not reproduced" in bad.output

@@ -16,8 +16,6 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 SEEDS_DIR = REPO_ROOT / "seeds"
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
-# A fixed target folder keeps dbt's partial-parse state from one close to the next.
-CLOSE_TARGET = DBT_PROJECT_DIR / "target" / "close"
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 

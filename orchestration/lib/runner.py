@@ -42,6 +42,36 @@ def run_standings(workspace: Workspace, period: str, *, verbose: bool = False) -
     return run_job(workspace, "provisional", period, ops, verbose=verbose)
 
 
+def run_verify(workspace: Workspace, period: str, version: int | None):
+    """Recompute a published version (the ``verify`` job); returns (Verification, errors)."""
+    workspace.prepare().export_env()
+    from dagster import DagsterInstance
+
+    from orchestration.definitions import defs
+
+    job = defs.resolve_job_def("verify")
+    config = {"period": period, "version": version or 0}
+    with workspace.writer_lock(), DagsterInstance.get() as instance:
+        result = job.execute_in_process(
+            instance=instance,
+            run_config={
+                "ops": {"verify_publication": {"config": config}},
+                "loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
+            },
+            raise_on_error=False,
+        )
+    if not result.success:
+        return None, [_failure_text(event) for event in result.all_events if event.is_step_failure]
+    return result.output_for_node("verify_publication"), []
+
+
+def _failure_text(event) -> str:
+    data = event.step_failure_data
+    if data.user_failure_data is not None and data.user_failure_data.description:
+        return data.user_failure_data.description
+    return _clean(data.error.message if data.error else str(event.message))
+
+
 def run_job(
     workspace: Workspace, job_name: str, period: str, ops: dict[str, Any], *, verbose: bool
 ) -> CloseRun:
@@ -72,12 +102,7 @@ def run_job(
     run = CloseRun(period, result.success, result.run_id)
     for event in result.all_events:
         if event.is_step_failure:
-            data = event.step_failure_data
-            user = data.user_failure_data
-            if user is not None and user.description:
-                run.errors.append(user.description)
-            else:
-                run.errors.append(_clean(data.error.message if data.error else str(event.message)))
+            run.errors.append(_failure_text(event))
         elif event.is_step_materialization:
             materialization = event.step_materialization_data.materialization
             key = materialization.asset_key.to_user_string()

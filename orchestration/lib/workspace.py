@@ -53,6 +53,12 @@ class Workspace:
         return self.state / "warehouse.duckdb"
 
     @property
+    def dbt_target(self) -> Path:
+        """dbt's target folder for this workspace: its partial-parse state is kept from one close
+        to the next, and two workspaces never share one."""
+        return self.state / "dbt"
+
+    @property
     def dagster_home(self) -> Path:
         return self.state / "dagster"
 

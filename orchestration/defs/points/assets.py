@@ -10,7 +10,7 @@ import os
 from dagster import AssetExecutionContext, BackfillPolicy
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_assets
 
-from orchestration.lib.dbt import CLOSE_TARGET, JifenDbtResource, ensure_manifest
+from orchestration.lib.dbt import JifenDbtResource, ensure_manifest
 from orchestration.lib.faults import crash_point
 from orchestration.lib.period import monthly_partitions, window
 from orchestration.lib.resources import WorkspaceResource
@@ -35,7 +35,7 @@ def points_models(
         events = dbt.cli(
             ["build", "--exclude", "resource_type:unit_test"],
             context=context,
-            target_path=CLOSE_TARGET,
+            target_path=ws.dbt_target,
         ).stream()
         for number, event in enumerate(events):
             if number == 3:

@@ -161,7 +161,7 @@ def publish_period(
         raise PeriodClosed('a restatement needs a reason: --reason "<why>"')
     version = previous[0] + 1 if previous else 1
     reason = reason.strip() or ("restatement" if previous else "first close")
-    _stage_accounting(con, period)
+    stage_accounting(con, period)
     con.execute("begin transaction")
     try:
         for number, table in enumerate(VERSIONED):
@@ -205,7 +205,7 @@ def publish_period(
     return Outcome(period, version, True, reason, fingerprint, digest)
 
 
-def _stage_accounting(con: duckdb.DuckDBPyConnection, period: str) -> None:
+def stage_accounting(con: duckdb.DuckDBPyConnection, period: str) -> None:
     """Every ingested file with its rows of the period (all rows for reference data), split into
     loaded, deduplicated and quarantined: the inputs the version was made from."""
     con.execute(
