@@ -402,6 +402,91 @@ def verify(
     raise typer.Exit(1)
 
 
+def _print_trace(trace: dict, indent: str = "") -> None:
+    line = trace["line"]
+    console.print(
+        f"{indent}[bold]{line['line_id']}[/] {line['rule_id']} {_points(line['points'])} "
+        f"(rep {line['rep_id']}, rule book {line['rulebook_version']}): {line['explanation']}",
+        highlight=False,
+    )
+    landed = trace.get("landed")
+    if landed:
+        file = landed.get("file") or {}
+        state = "unchanged" if file.get("matches") else "CHANGED OR MISSING"
+        console.print(
+            f"{indent}  landed as {landed['source']}/{landed['source_file']} row "
+            f"{landed['row_number']} (sha256 {landed['file_hash'][:12]}…, file now {state})",
+            highlight=False,
+        )
+        raw = landed.get("raw") or {}
+        console.print(f"{indent}  raw values: {raw}", highlight=False)
+    elif trace.get("derived_from"):
+        console.print(f"{indent}  derived from {trace['derived_from']}", highlight=False)
+    if trace.get("recomputed_points") is not None:
+        verdict = "matches" if trace.get("recomputed_matches") else "DOES NOT MATCH"
+        console.print(
+            f"{indent}  recomputed from the raw values and the rule book: "
+            f"{_points(trace['recomputed_points'])} ({verdict})"
+        )
+    for problem in trace.get("problems", []):
+        console.print(f"{indent}  [red]problem:[/] {problem}", highlight=False)
+    for child in trace.get("inputs", [])[:50]:
+        _print_trace(child, indent + "    ")
+
+
+@app.command()
+def trace(
+    line: Annotated[str, typer.Option("--line", help="Ledger line id, e.g. SALES:X0001234.")],
+    period: Annotated[str, typer.Option("--period", help="Period, YYYY-MM.")],
+    home: HomeOption = None,
+    version: Annotated[int | None, typer.Option(help="Version (default: latest).")] = None,
+) -> None:
+    """Walk one ledger line back to the raw values as landed (derived lines to their inputs)."""
+    from orchestration.audit import AuditError, trace_line
+
+    try:
+        result = trace_line(_workspace(home), line, _period(period), version)
+    except (AuditError, NothingPublished, WorkspaceBusy) as problem:
+        raise _fail(str(problem)) from None
+    console.print(f"{result['period']} v{result['version']}")
+    _print_trace(result)
+    if not result["ok"]:
+        raise typer.Exit(1)
+
+
+@app.command("audit-pack")
+def audit_pack(
+    period: Annotated[str, typer.Argument(help="Period, YYYY-MM.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the pack into.")],
+    home: HomeOption = None,
+    version: Annotated[int | None, typer.Option(help="Version (default: latest).")] = None,
+) -> None:
+    """Write a self-contained audit pack (folder and zip) for a published version."""
+    from orchestration.audit import AuditError, write_audit_pack
+
+    try:
+        archive = write_audit_pack(_workspace(home), _period(period), version, out)
+    except (AuditError, NothingPublished, WorkspaceBusy) as problem:
+        raise _fail(str(problem)) from None
+    console.print(f"audit pack: {archive.with_suffix('')}/ and {archive}")
+
+
+@app.command("verify-chain")
+def verify_chain_command(home: HomeOption = None) -> None:
+    """Recompute every publication's content hash and the hash chain, in every copy."""
+    from orchestration.audit import AuditError, verify_chain
+
+    try:
+        problems = verify_chain(_workspace(home))
+    except (AuditError, NothingPublished, WorkspaceBusy) as problem:
+        raise _fail(str(problem)) from None
+    if problems:
+        for problem in problems:
+            console.print(f"[red]✗[/] {problem}", highlight=False)
+        raise typer.Exit(1)
+    console.print("hash chain intact: every publication's rows and record check out")
+
+
 @app.command()
 def demo(
     home: HomeOption = None,

@@ -19,6 +19,7 @@ class SourceSpec:
     enums: tuple[tuple[str, tuple[str, ...]], ...] = ()
     snapshot: bool = False  # reference data: later deliveries replace earlier rows
     period_date: str | None = None  # the date that places a fact row in a period
+    personal: tuple[str, ...] = ()  # never published, not even in the quarantine's raw values
 
 
 REPS = SourceSpec(
@@ -36,6 +37,7 @@ CUSTOMERS = SourceSpec(
     dates=("created_date",),
     enums=(("segment", ("enterprise", "smb", "consumer")),),
     snapshot=True,
+    personal=("customer_name",),
 )
 SALES = SourceSpec(
     name="sales",

@@ -283,3 +283,27 @@ def test_cli_close_reports_a_rejected_file_without_a_stack_trace(base_landing):
     assert result.exit_code == 1
     assert "broken.parquet" in result.output and "cannot be read as Parquet" in result.output
     assert "Traceback" not in result.output
+
+
+def test_trace_reaches_landed_values_for_every_line_of_a_rep(closed):
+    ws, _ = closed
+    rep = published(
+        ws,
+        "select rep_id from latest_rep_period_points where period = '2026-09' "
+        "order by company_rank limit 1",
+    )[0][0]
+    lines = published(
+        ws,
+        "select line_id from latest_points_ledger where period = '2026-09' and rep_id = ?",
+        [rep],
+    )
+    assert lines
+    for (line_id,) in lines:
+        result = runner.invoke(
+            app, ["trace", "--home", str(ws.home), "--line", line_id, "--period", "2026-09"]
+        )
+        assert result.exit_code == 0, result.output
+        assert "landed as" in result.output  # derived lines show the landed rows they use
+    chain = runner.invoke(app, ["verify-chain", "--home", str(ws.home)])
+    assert chain.exit_code == 0, chain.output
+    assert "hash chain intact" in chain.output

@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 from orchestration.cli import app
 from orchestration.defs.publish.store import content_hash
 from orchestration.lib.runner import run_close
+from orchestration.lib.warehouse import connect
 from orchestration.lib.workspace import Workspace
 
 JIFEN = [sys.executable, "-m", "orchestration.cli"]
@@ -30,7 +31,8 @@ def published(ws: Workspace, sql: str, params=None):
 
 
 def warehouse(ws: Workspace, sql: str, params=None):
-    with duckdb.connect(str(ws.warehouse), read_only=True) as con:
+    """Read the warehouse, waiting (like jifen) for a killed close's dbt child to let go."""
+    with connect(ws, read_only=True) as con:
         return con.execute(sql, params or []).fetchall()
 
 

@@ -159,8 +159,8 @@ def _duplicates(con, spec: SourceSpec, per_delivery: bool) -> None:
         con,
         spec.name,
         "duplicate_conflict",
-        f"""select raw_id, '{spec.key} ' || {spec.key} || ' has ' || n || ' rows with different
-                   values' as detail
+        f"""select raw_id, '{spec.key} ' || {spec.key} || ' has ' || n
+                   || ' rows with different values' as detail
             from keyed join (
                 select {group}, count(*) as n from keyed group by {group}
                 having count(distinct canon) > 1
@@ -297,7 +297,10 @@ def _finish(con) -> None:
         )
     parts = []
     for spec in SPECS.values():
-        raw_values = ", ".join(f"'{column}', {column}" for column in spec.columns)
+        raw_values = ", ".join(
+            f"'{column}', " + ("'(withheld)'" if column in spec.personal else column)
+            for column in spec.columns
+        )
         period = f"left(trim({spec.period_date}), 7)" if spec.period_date else "null"
         parts.append(
             f"""select '{spec.name}' as source, r.raw_id, r.source_file, r.row_number,

@@ -1,0 +1,241 @@
+"""Tamper evidence: recompute every publication's hashes in every copy of the published data.
+
+Three copies hold the publications: the warehouse's history (schema ``published`` in
+``state/warehouse.duckdb``), the readers' copy (``published.duckdb``) and the Parquet folder
+(``published/``). In each, every publication's rows must hash to its ``content_hash``, its
+record to its ``publication_hash``, and the records, in ``seq`` order, must form an unbroken
+chain (each ``previous_hash`` the ``publication_hash`` before it, the first NULL). The readers'
+copies must hold the same records as the history, and their ``latest_`` views the newest
+versions. Everything is opened read-only.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import duckdb
+
+from orchestration.audit._common import (
+    columns_of,
+    fetch_dicts,
+    open_readers_copy,
+    open_warehouse,
+)
+from orchestration.defs.publish import store
+from orchestration.defs.publish.hashing import rows_sha256
+from orchestration.defs.publish.tables import CHAINED_FIELDS, VERSIONED
+from orchestration.lib.workspace import Workspace
+
+HISTORY = "warehouse history"
+READERS = "readers' copy (published.duckdb)"
+PARQUET = "Parquet copy (published/)"
+TABLES = ("publications", *(table.name for table in VERSIONED))
+
+
+class _Findings:
+    """Problems grouped per copy and publication: one line per broken publication."""
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str], list[str]] = {}
+
+    def add(self, copy: str, subject: str, what: str) -> None:
+        self.items.setdefault((copy, subject), []).append(what)
+
+    def lines(self) -> list[str]:
+        return [
+            f"{copy}: {subject}: {'; '.join(what)}" for (copy, subject), what in self.items.items()
+        ]
+
+
+def verify_chain(ws: Workspace) -> list[str]:
+    """Every problem found, one human-readable line per broken publication; [] when intact.
+
+    Raises ``WarehouseLocked`` while a close holds the warehouse.
+    """
+    findings = _Findings()
+    history: dict[tuple[str, int], tuple] | None = None
+    if ws.warehouse.exists():
+        with open_warehouse(ws) as con:
+            if columns_of(con, "publications", "published"):
+                history = _verify_copy(con, "published", HISTORY, findings)
+    copies: dict[str, dict[tuple[str, int], tuple]] = {}
+    if ws.published_db.exists():
+        with open_readers_copy(ws) as con:
+            copies[READERS] = _verify_copy(con, "main", READERS, findings)
+            _verify_latest(con, "main", "latest_{}", READERS, findings)
+    elif history:
+        findings.add(READERS, "published.duckdb", "missing")
+    parquet = ws.published_dir.resolve() if ws.published_dir.exists() else None
+    if parquet is not None and parquet.is_dir():
+        con = duckdb.connect()
+        try:
+            con.execute("create schema pq")
+            for name in (*TABLES, *(f"latest_{table}" for table in TABLES)):
+                path = parquet / f"{name}.parquet"
+                if path.is_file():
+                    quoted = str(path).replace("'", "''")
+                    con.execute(f"create view pq.{name} as select * from read_parquet('{quoted}')")
+            copies[PARQUET] = _verify_copy(con, "pq", PARQUET, findings)
+            _verify_latest(con, "pq", "latest_{}", PARQUET, findings)
+        finally:
+            con.close()
+    elif history:
+        findings.add(PARQUET, "published/", "missing")
+    if history is not None:
+        for copy, records in copies.items():
+            _compare(history, records, copy, findings)
+    return findings.lines()
+
+
+def chain_head(ws: Workspace) -> tuple[int, str] | None:
+    """The newest publication's (seq, publication_hash) in the readers' copy: write it down
+    somewhere jifen cannot reach, and a rewrite of the whole chain shows."""
+    if not ws.published_db.exists():
+        return None
+    with open_readers_copy(ws) as con:
+        if "publication_hash" not in columns_of(con, "publications"):
+            return None
+        row = con.execute(
+            "select seq, publication_hash from publications where seq is not null "
+            "order by seq desc limit 1"
+        ).fetchone()
+    return (int(row[0]), row[1]) if row else None
+
+
+def _label(period: str, version: int) -> str:
+    return f"{period} v{version}"
+
+
+def _verify_copy(
+    con: duckdb.DuckDBPyConnection, schema: str, copy: str, findings: _Findings
+) -> dict[tuple[str, int], tuple]:
+    """Check one copy's records, rows and chain; return each publication's chained record."""
+    columns = columns_of(con, "publications", schema)
+    if not columns:
+        findings.add(copy, "publications", "missing")
+        return {}
+    chained = all(name in columns for name in (*CHAINED_FIELDS, "publication_hash"))
+    wanted = [
+        name
+        for name in ("period", "version", "content_hash", *CHAINED_FIELDS, "publication_hash")
+        if name in columns
+    ]
+    wanted = list(dict.fromkeys(wanted))
+    order = "seq nulls last, period, version" if chained else "period, version"
+    records = fetch_dicts(
+        con,
+        f"select {', '.join(wanted)} from {schema}.publications order by {order}",
+    )
+    if not chained and records:
+        findings.add(copy, "publications", "carry no hash chain (seq, previous_hash, ...)")
+    counted = Counter((row["period"], row["version"]) for row in records)
+    found: dict[tuple[str, int], tuple] = {}
+    previous_hash: str | None = None
+    previous_seq = 0
+    for row in records:
+        period, version = row["period"], row["version"]
+        subject = _label(period, version)
+        if counted[(period, version)] > 1:
+            findings.add(copy, subject, "recorded more than once")
+        try:
+            now = store.content_hash(con, period, version, schema=schema)
+        except duckdb.Error as error:
+            findings.add(copy, subject, f"rows cannot be read ({str(error).splitlines()[0]})")
+        else:
+            if now != row["content_hash"]:
+                findings.add(
+                    copy,
+                    subject,
+                    f"rows altered (they hash to {now[:12]}…, the record says "
+                    f"{str(row['content_hash'])[:12]}…)",
+                )
+        found[(period, version)] = tuple(str(row.get(name)) for name in wanted)
+        if not chained:
+            continue
+        if row["seq"] is None or row["publication_hash"] is None:
+            findings.add(copy, subject, "record altered (no seq or publication_hash)")
+            continue
+        if store.publication_hash(row) != row["publication_hash"]:
+            findings.add(
+                copy, subject, "record altered (its fields no longer hash to its publication_hash)"
+            )
+        seq = row["seq"]
+        if seq > previous_seq + 1:
+            gone = f"seq {previous_seq + 1}" + (
+                f"..{seq - 1}" if seq - 1 > previous_seq + 1 else ""
+            )
+            findings.add(copy, subject, f"missing publication(s) before it ({gone} gone)")
+        elif seq <= previous_seq:
+            findings.add(copy, subject, f"seq {seq} repeats an earlier one")
+        if row["previous_hash"] != previous_hash:
+            findings.add(
+                copy,
+                subject,
+                "chain broken (previous_hash "
+                + (f"{row['previous_hash'][:12]}…" if row["previous_hash"] else "empty")
+                + " is not "
+                + (
+                    f"{previous_hash[:12]}…, the hash of the publication before it)"
+                    if previous_hash
+                    else "empty, as the first publication's must be)"
+                ),
+            )
+        previous_hash, previous_seq = row["publication_hash"], seq
+    for table in VERSIONED:
+        if not columns_of(con, table.name, schema):
+            findings.add(copy, table.name, "missing")
+            continue
+        for period, version in con.execute(
+            f"select distinct period, version from {schema}.{table.name} t where not exists "
+            f"(select 1 from {schema}.publications p "
+            "where p.period = t.period and p.version = t.version) order by all"
+        ).fetchall():
+            findings.add(
+                copy,
+                _label(period, version),
+                f"missing publication record ({table.name} holds rows of it)",
+            )
+    return found
+
+
+def _verify_latest(
+    con: duckdb.DuckDBPyConnection, schema: str, pattern: str, copy: str, findings: _Findings
+) -> None:
+    """The latest_ views (files) show exactly the newest version of every period."""
+    for table in TABLES:
+        name = pattern.format(table)
+        columns = columns_of(con, table, schema)
+        if not columns:
+            continue
+        if not columns_of(con, name, schema):
+            findings.add(copy, name, "missing")
+            continue
+        listed = ", ".join(f't."{column}"' for column in columns)
+        expected = (
+            f"select {listed} from {schema}.{table} t join (select period, max(version) as v "
+            f"from {schema}.publications group by period) l "
+            "on t.period = l.period and t.version = l.v order by all"
+        )
+        shown = f"select {listed} from {schema}.{name} t order by all"
+        try:
+            same = rows_sha256(con, expected) == rows_sha256(con, shown)
+        except duckdb.Error as error:
+            findings.add(copy, name, f"cannot be read ({str(error).splitlines()[0]})")
+            continue
+        if not same:
+            findings.add(copy, name, "does not show exactly the newest version of every period")
+
+
+def _compare(
+    history: dict[tuple[str, int], tuple],
+    records: dict[tuple[str, int], tuple],
+    copy: str,
+    findings: _Findings,
+) -> None:
+    for key in sorted(history):
+        if key not in records:
+            findings.add(copy, _label(*key), "missing (it is in the warehouse history)")
+        elif records[key] != history[key]:
+            findings.add(copy, _label(*key), "record differs from the warehouse history")
+    for key in sorted(set(records) - set(history)):
+        findings.add(copy, _label(*key), "not in the warehouse history")

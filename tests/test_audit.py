@@ -1,0 +1,729 @@
+"""Audit trail and tamper evidence on data published by real closes.
+
+The checks here are independent of the code under test: points are recomputed from the landing
+files (read with csv/pyarrow, not jifen's reader) under the contract's rule book 2026.1, or,
+for the audit pack, under the rule book rows the pack itself ships.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+
+from orchestration.audit import (
+    AuditError,
+    LineNotFound,
+    WarehouseLocked,
+    all_problems,
+    trace_line,
+    verify_chain,
+    write_audit_pack,
+)
+from orchestration.defs.publish import store
+from orchestration.lib.published import NothingPublished
+from orchestration.lib.runner import run_close
+from orchestration.lib.workspace import Workspace
+from orchestration.synthetic import generate
+
+PERIODS = ["2026-07", "2026-08"]
+CENT = Decimal("0.01")
+# The contract's rule book 2026.1 (points-program.md, section 3).
+RATE = Decimal("0.01")
+NEW_CUSTOMER = Decimal("50.00")
+CAP = Decimal("3000.00")
+GATE_FACTOR = Decimal("0.20")
+SATISFACTION = {5: Decimal(20), 4: Decimal(10), 3: Decimal(0), 2: Decimal(-10), 1: Decimal(-20)}
+TEAM_BONUS = Decimal("100.00")
+TEAM_TARGET = Decimal("300000")
+POINTS_TEXT = re.compile(r"^-?\d+\.\d{2}$")
+
+
+def round2(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)  # half away from zero
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    ws = Workspace.at(tmp_path_factory.mktemp("audit") / "home").prepare()
+    generate(ws.home, seed=3, months=PERIODS)
+    for period in PERIODS:
+        assert run_close(ws, period).success
+    return ws
+
+
+@pytest.fixture
+def copy(ws: Workspace, tmp_path: Path) -> Workspace:
+    """A private copy of the workspace to tamper with; the module's stays intact."""
+    home = tmp_path / "copy"
+    shutil.copytree(ws.home, home, symlinks=True)
+    return Workspace.at(home)
+
+
+def query(path: Path, sql: str, params: list | None = None) -> list[tuple]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def execute(path: Path, sql: str, params: list | None = None) -> None:
+    con = duckdb.connect(str(path))
+    try:
+        con.execute(sql, params or [])
+    finally:
+        con.close()
+
+
+@cache
+def landing_rows(path: Path) -> list[dict[str, str]]:
+    """A landing file's data rows as text, read without jifen's reader."""
+    if path.suffix == ".csv":
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            return [
+                {key.strip(): value for key, value in row.items()} for row in csv.DictReader(handle)
+            ]
+    return [
+        {key: "" if value is None else str(value) for key, value in row.items()}
+        for row in pq.read_table(path).to_pylist()
+    ]
+
+
+def landing_row(ws: Workspace, source: str, name: str, number: int) -> dict[str, str]:
+    return landing_rows(ws.landing_dir(source) / name)[number - 1]
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def sales_points(row: dict[str, str], rate: Decimal = RATE) -> Decimal:
+    points = round2(Decimal(row["amount"].strip()) * rate)
+    return -points if row["txn_type"].strip() == "return" else points
+
+
+# trace_line -------------------------------------------------------------------------------------
+
+
+def check_landed(ws: Workspace, trace: dict) -> dict[str, str]:
+    """The landed row of a traced line is the row of the landing file, unchanged."""
+    line, landed = trace["line"], trace["landed"]
+    assert trace["kind"] == "landed"
+    file = ws.landing_dir(line["source"]) / line["source_file"]
+    assert landed["file"]["exists"] and landed["file"]["matches"]
+    assert sha256(file) == line["source_file_hash"]
+    row = landing_row(ws, line["source"], line["source_file"], line["source_row_number"])
+    raw = landed["raw"]
+    assert {key: raw[key] for key in row if key in raw} == {
+        key: row[key] for key in row if key in raw
+    }
+    key = "txn_id" if line["source"] == "sales" else "survey_id"
+    assert raw[key] == line["source_id"]
+    return raw
+
+
+def expected_landed(rule: str, raw: dict[str, str]) -> Decimal:
+    if rule == "SALES":
+        return sales_points(raw)
+    if rule == "NEW_CUSTOMER":
+        return NEW_CUSTOMER
+    assert rule == "SATISFACTION"
+    return SATISFACTION[int(raw["score"])]
+
+
+def check_trace(ws: Workspace, trace: dict) -> None:
+    """Every line reaches raw values, and the raw values give the line's points."""
+    line = trace["line"]
+    assert trace["problems"] == [], trace["problems"]
+    if line["source_file"] is not None:
+        raw = check_landed(ws, trace)
+        assert expected_landed(line["rule_id"], raw) == line["points"]
+        return
+    inputs = trace["inputs"]
+    assert inputs, f"{line['line_id']} reaches no input"
+    raws = {i["line"]["line_id"]: check_landed(ws, i) for i in inputs}
+    for item in inputs:
+        assert (
+            expected_landed(item["line"]["rule_id"], raws[item["line"]["line_id"]])
+            == (item["line"]["points"])
+        )
+    sales = [raws[i["line"]["line_id"]] for i in inputs if i["line"]["rule_id"] == "SALES"]
+    s = sum((sales_points(raw) for raw in sales), Decimal("0.00"))
+    rule = line["rule_id"]
+    if rule == "SALES_CAP":
+        assert {i["line"]["rep_id"] for i in inputs} == {line["rep_id"]}
+        assert s > CAP and line["points"] == CAP - s
+    elif rule == "QUALITY_GATE":
+        scores = [
+            int(raws[i["line"]["line_id"]]["score"])
+            for i in inputs
+            if i["line"]["rule_id"] == "SATISFACTION"
+        ]
+        assert len(scores) >= 3 and Decimal(sum(scores)) / len(scores) < Decimal("3.5") and s > 0
+        assert line["points"] == -round2(GATE_FACTOR * min(s, CAP))
+    elif rule == "TEAM_BONUS":
+        members = {
+            row[0]
+            for row in query(
+                ws.published_db,
+                "select rep_id from rep_period_points where period = ? and version = ? "
+                "and team_id = ?",
+                [line["period"], line["version"], line["source_id"]],
+            )
+        }
+        assert {i["line"]["rep_id"] for i in inputs} <= members
+        net = sum(
+            ((-1 if raw["txn_type"] == "return" else 1) * Decimal(raw["amount"]) for raw in sales),
+            Decimal("0"),
+        )
+        assert net >= TEAM_TARGET and line["points"] == TEAM_BONUS
+        assert any(
+            i["line"]["rep_id"] == line["rep_id"]
+            and raws[i["line"]["line_id"]]["txn_type"] == "sale"
+            for i in inputs
+        )
+    else:
+        raise AssertionError(f"unexpected derived rule {rule}")
+
+
+def test_trace_reaches_the_landed_values_of_every_line_of_a_rep(ws: Workspace) -> None:
+    period = "2026-07"
+    rep, _ = query(
+        ws.published_db,
+        "select rep_id, count(distinct rule_id) as rules from points_ledger "
+        "where period = ? group by rep_id "
+        "order by count(*) filter (where source_file is null) > 0 desc, rules desc, rep_id "
+        "limit 1",
+        [period],
+    )[0]
+    lines = query(
+        ws.published_db,
+        "select line_id, points from points_ledger where period = ? and version = 1 "
+        "and rep_id = ? order by line_id",
+        [period, rep],
+    )
+    rules = set()
+    for line_id, _points in lines:
+        trace = trace_line(ws, line_id, period)
+        assert trace["version"] == 1 and trace["ok"], all_problems(trace)
+        assert trace["recomputed_matches"] is True
+        check_trace(ws, trace)
+        rules.add(trace["line"]["rule_id"])
+    assert {"SALES", "SATISFACTION"} <= rules and rules - {"SALES", "SATISFACTION", "NEW_CUSTOMER"}
+    total = query(
+        ws.published_db,
+        "select total_points from rep_period_points where period = ? and version = 1 "
+        "and rep_id = ?",
+        [period, rep],
+    )[0][0]
+    assert sum(points for _, points in lines) == total
+
+
+@pytest.mark.parametrize("rule", ["SALES_CAP", "QUALITY_GATE", "TEAM_BONUS"])
+def test_trace_walks_a_derived_line_to_the_rows_it_is_computed_from(
+    ws: Workspace, rule: str
+) -> None:
+    found = query(
+        ws.published_db,
+        "select period, line_id from points_ledger where rule_id = ? order by period, line_id "
+        "limit 1",
+        [rule],
+    )
+    if not found:
+        pytest.skip(f"the synthetic data has no {rule} line")
+    period, line_id = found[0]
+    trace = trace_line(ws, line_id, period, version=1)
+    assert trace["kind"] == "derived" and trace["landed"] is None and trace["ok"]
+    check_trace(ws, trace)
+    expected = {
+        "SALES_CAP": ("SALES",),
+        "QUALITY_GATE": ("SALES", "SATISFACTION"),
+        "TEAM_BONUS": ("SALES",),
+    }[rule]
+    assert {i["line"]["rule_id"] for i in trace["inputs"]} <= set(expected)
+
+
+def test_trace_refuses_unknown_lines_and_periods(ws: Workspace) -> None:
+    with pytest.raises(LineNotFound, match="SALES:NOPE"):
+        trace_line(ws, "SALES:NOPE", "2026-07")
+    with pytest.raises(NothingPublished):
+        trace_line(ws, "SALES:X0000005", "2031-01")
+    with pytest.raises(NothingPublished):
+        trace_line(ws, "SALES:X0000005", "2026-07", version=9)
+
+
+def test_trace_shows_a_landing_file_changed_after_ingestion(copy: Workspace) -> None:
+    line_id, name = query(
+        copy.published_db,
+        "select line_id, source_file from points_ledger where period = '2026-07' "
+        "and rule_id = 'SALES' and source_file like '%.csv' order by line_id limit 1",
+    )[0]
+    with (copy.landing_dir("sales") / name).open("a") as handle:
+        handle.write("\n")
+    trace = trace_line(copy, line_id, "2026-07")
+    assert not trace["ok"] and trace["landed"]["file"]["matches"] is False
+    assert any("changed after it was ingested" in p for p in trace["problems"])
+    (copy.landing_dir("sales") / name).unlink()
+    trace = trace_line(copy, line_id, "2026-07")
+    assert trace["landed"]["file"]["exists"] is False
+    assert trace["landed"]["raw"]["txn_id"] == trace["line"]["source_id"]  # still in raw_sales
+    assert any("no longer exists" in p for p in trace["problems"])
+
+
+def test_a_running_close_makes_the_audit_say_so(copy: Workspace) -> None:
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); "
+            "print('ready', flush=True); time.sleep(120)",
+            str(copy.warehouse),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        with pytest.raises(WarehouseLocked, match="locked by a running jifen close"):
+            trace_line(copy, "SALES:X0000005", "2026-07")
+        with pytest.raises(WarehouseLocked):
+            verify_chain(copy)
+        with pytest.raises(WarehouseLocked):
+            write_audit_pack(copy, "2026-07", None, copy.home / "packs")
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+# the audit pack ---------------------------------------------------------------------------------
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def recompute_from_pack(pack: Path, ws: Workspace) -> dict[str, Decimal]:
+    """The README's procedure, reading only the pack's CSVs and the landing files."""
+    ledger = read_csv(pack / "points_ledger.csv")
+    reps = {row["rep_id"]: row for row in read_csv(pack / "rep_period_points.csv")}
+    parameters = read_csv(pack / "rulebook" / "rule_parameters.csv")
+    assert len(parameters) == 1
+    p = {key: value for key, value in parameters[0].items()}
+    rate, cap = Decimal(p["sales_rate"]), Decimal(p["sales_cap_points"])
+    scores = {
+        int(row["score"]): Decimal(row["points"])
+        for row in read_csv(pack / "rulebook" / "satisfaction_points.csv")
+    }
+    targets = {
+        row["team_id"]: Decimal(row["monthly_target"])
+        for row in read_csv(pack / "rulebook" / "team_targets.csv")
+    }
+    manifest = {
+        (r["source"], r["file"]): r["sha256"] for r in read_csv(pack / "inputs_manifest.csv")
+    }
+
+    def landed(line: dict[str, str]) -> dict[str, str]:
+        source, name = line["source"], line["source_file"]
+        assert manifest[(source, name)] == line["source_file_hash"]
+        assert sha256(ws.landing_dir(source) / name) == line["source_file_hash"]
+        row = landing_row(ws, source, name, int(line["source_row_number"]))
+        assert row["txn_id" if source == "sales" else "survey_id"].strip() == line["source_id"]
+        return row
+
+    computed: dict[str, Decimal] = {}
+    rows_of: dict[str, dict[str, str]] = {}
+    for line in ledger:
+        assert POINTS_TEXT.match(line["points"]), line["points"]
+        rule = line["rule_id"]
+        if rule == "SALES":
+            rows_of[line["line_id"]] = row = landed(line)
+            computed[line["line_id"]] = sales_points(row, rate)
+        elif rule == "NEW_CUSTOMER":
+            landed(line)
+            computed[line["line_id"]] = Decimal(p["new_customer_points"])
+        elif rule == "SATISFACTION":
+            rows_of[line["line_id"]] = row = landed(line)
+            computed[line["line_id"]] = scores[int(row["score"].strip())]
+    by_rep: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for line in ledger:
+        by_rep[line["rep_id"]].append(line)
+
+    def subtotal(rep: str) -> Decimal:
+        return sum(
+            (computed[x["line_id"]] for x in by_rep[rep] if x["rule_id"] == "SALES"),
+            Decimal("0.00"),
+        )
+
+    team_net: dict[str, Decimal] = defaultdict(Decimal)
+    for line in ledger:
+        if line["rule_id"] == "SALES":
+            row = rows_of[line["line_id"]]
+            sign = -1 if row["txn_type"].strip() == "return" else 1
+            team_net[reps[line["rep_id"]]["team_id"]] += sign * Decimal(row["amount"].strip())
+    for line in ledger:
+        rule, rep = line["rule_id"], line["rep_id"]
+        if rule == "SALES_CAP":
+            s = subtotal(rep)
+            assert s > cap
+            computed[line["line_id"]] = cap - s
+        elif rule == "QUALITY_GATE":
+            s = subtotal(rep)
+            survey_scores = [
+                int(rows_of[x["line_id"]]["score"].strip())
+                for x in by_rep[rep]
+                if x["rule_id"] == "SATISFACTION"
+            ]
+            assert len(survey_scores) >= int(p["gate_min_surveys"]) and s > 0
+            assert Decimal(sum(survey_scores)) < Decimal(p["gate_mean_score_below"]) * len(
+                survey_scores
+            )
+            computed[line["line_id"]] = -round2(Decimal(p["gate_factor"]) * min(s, cap))
+        elif rule == "TEAM_BONUS":
+            team = reps[rep]["team_id"]
+            assert line["source_id"] == team
+            assert team_net[team] >= targets.get(team, targets["*"])
+            assert any(
+                rows_of[x["line_id"]]["txn_type"].strip() == "sale"
+                for x in by_rep[rep]
+                if x["rule_id"] == "SALES"
+            )
+            computed[line["line_id"]] = Decimal(p["team_bonus_points"])
+        elif rule == "PRIOR_PERIOD_ADJUSTMENT":  # checked against its period (see the trace)
+            computed[line["line_id"]] = Decimal(line["points"])
+    assert set(computed) == {line["line_id"] for line in ledger}, "a rule the README misses"
+    for line in ledger:
+        assert computed[line["line_id"]] == Decimal(line["points"]), line
+    totals = {
+        rep: sum((computed[x["line_id"]] for x in lines), Decimal("0.00"))
+        for rep, lines in by_rep.items()
+    }
+    return {rep: totals.get(rep, Decimal("0.00")) for rep in reps}
+
+
+def tier_of(total: Decimal, tiers: list[dict[str, str]]) -> str:
+    reached = [row for row in tiers if Decimal(row["min_points"]) <= total]
+    return max(reached, key=lambda row: Decimal(row["min_points"]))["tier"] if reached else ""
+
+
+@pytest.mark.parametrize("period", PERIODS)
+def test_audit_pack_procedure_gives_every_published_total(
+    ws: Workspace, tmp_path: Path, period: str
+) -> None:
+    zipped = write_audit_pack(ws, period, None, tmp_path)
+    pack = tmp_path / f"jifen-audit-{period}-v1"
+    assert zipped == tmp_path / f"jifen-audit-{period}-v1.zip" and pack.is_dir()
+    totals = recompute_from_pack(pack, ws)
+    published = read_csv(pack / "rep_period_points.csv")
+    tiers = read_csv(pack / "rulebook" / "tiers.csv")
+    rewards = {row["rep_id"]: row for row in read_csv(pack / "reward_list.csv")}
+    assert published and {row["rep_id"] for row in published} == set(totals)
+    for row in published:
+        assert totals[row["rep_id"]] == Decimal(row["total_points"]), row
+        assert tier_of(Decimal(row["total_points"]), tiers) == row["tier"]
+        assert (row["rep_id"] in rewards) == bool(row["tier"])
+    subtotals: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for line in read_csv(pack / "points_ledger.csv"):
+        subtotals[(line["rep_id"], line["rule_id"])] += Decimal(line["points"])
+    assert {
+        (row["rep_id"], row["rule_id"]): Decimal(row["points"])
+        for row in read_csv(pack / "rep_period_rule_points.csv")
+    } == dict(subtotals)
+    # the same rows the readers' copy publishes, and the hashes of the record
+    publication = json.loads((pack / "publication.json").read_text())
+    assert (
+        publication["content_hash"]
+        == query(
+            ws.published_db,
+            "select content_hash from publications where period = ? and version = 1",
+            [period],
+        )[0][0]
+    )
+    assert store.publication_hash(publication) == publication["publication_hash"]
+    # the rule book of the publication, and nothing else
+    for seed in (pack / "rulebook").glob("*.csv"):
+        assert {row["rulebook_version"] for row in read_csv(seed)} == {"2026.1"}
+    # inputs: every landing file ingested, with its hash
+    manifest = read_csv(pack / "inputs_manifest.csv")
+    for row in manifest:
+        assert sha256(ws.landing_dir(row["source"]) / row["file"]) == row["sha256"]
+    ingested = {(row["source"], row["file"]) for row in manifest if row["status"] == "ingested"}
+    assert ingested == set(query(ws.warehouse, "select source, source_file from ingested_files"))
+    # quarantine and counts of the period reconcile with the publication
+    quarantine = read_csv(pack / "quarantine.csv")
+    for row in quarantine:
+        raw = json.loads(row["raw"])
+        if row["scope"] == "period":
+            assert (raw.get("txn_date") or raw.get("survey_date")).strip().startswith(period)
+        else:
+            assert row["scope"] == "reference" and row["source"] in ("reps", "customers")
+            assert "customer_name" not in raw or raw["customer_name"] in (
+                "",
+                "(withheld: personal data)",
+            )
+    counts = read_csv(pack / "validation_counts.csv")
+    for field in ("rows_read", "rows_loaded", "rows_deduplicated", "rows_quarantined"):
+        assert (
+            sum(int(row[field]) for row in counts if row["scope"] != "undated")
+            == (publication[field])
+        )
+    assert (
+        sum(1 for row in quarantine if row["scope"] != "undated")
+        == (publication["rows_quarantined"])
+    )
+    readme = (pack / "README.md").read_text()
+    assert "round_half_away_from_zero(amount x sales_rate, 2)" in readme
+    assert "**NO**" not in readme
+    # the shipped checker agrees, landing files included
+    checked = subprocess.run(
+        [sys.executable, str(pack / "check_hashes.py"), "--landing", str(ws.landing)],
+        capture_output=True,
+        text=True,
+    )
+    assert checked.returncode == 0, checked.stdout
+    assert "all checks passed" in checked.stdout and "MISMATCH" not in checked.stdout
+
+
+def test_audit_pack_zip_is_deterministic_and_matches_the_folder(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    first = write_audit_pack(ws, "2026-07", 1, tmp_path / "a")
+    second = write_audit_pack(ws, "2026-07", 1, tmp_path / "b")
+    again = write_audit_pack(ws, "2026-07", 1, tmp_path / "a")  # replaces the folder and zip
+    assert first.read_bytes() == second.read_bytes() == again.read_bytes()
+    folder = tmp_path / "a" / "jifen-audit-2026-07-v1"
+    with zipfile.ZipFile(first) as archive:
+        names = archive.namelist()
+        assert names == sorted(names)
+        assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        files = {
+            path.relative_to(folder.parent).as_posix(): path.read_bytes()
+            for path in folder.rglob("*")
+            if path.is_file()
+        }
+        assert {name: archive.read(name) for name in names} == files
+    assert not list((tmp_path / "a").glob(".*"))  # no partial leftovers
+
+
+def test_the_pack_checker_catches_an_edited_csv(ws: Workspace, tmp_path: Path) -> None:
+    write_audit_pack(ws, "2026-07", None, tmp_path)
+    pack = tmp_path / "jifen-audit-2026-07-v1"
+    path = pack / "rep_period_points.csv"
+    lines = path.read_text().splitlines(keepends=True)
+    fields = lines[1].split(",")
+    total = Decimal(fields[5])
+    fields[5] = str(total + 1)
+    lines[1] = ",".join(fields)
+    path.write_text("".join(lines))
+    checked = subprocess.run(
+        [sys.executable, str(pack / "check_hashes.py")], capture_output=True, text=True
+    )
+    assert checked.returncode == 1
+    assert "MISMATCH file rep_period_points.csv" in checked.stdout
+    assert "MISMATCH content hash" in checked.stdout
+
+
+# verify_chain -----------------------------------------------------------------------------------
+
+
+def test_verify_chain_is_empty_on_intact_data(ws: Workspace) -> None:
+    assert verify_chain(ws) == []
+
+
+def first_line(path: Path, table: str) -> str:
+    return query(
+        path,
+        f"select line_id from {table} where period = '2026-07' and version = 1 "
+        "and rule_id = 'SALES' order by line_id limit 1",
+    )[0][0]
+
+
+def test_verify_chain_names_points_altered_in_the_readers_copy(copy: Workspace) -> None:
+    line_id = first_line(copy.published_db, "points_ledger")
+    execute(
+        copy.published_db,
+        "update points_ledger set points = points + 1 where period = '2026-07' and version = 1 "
+        "and line_id = ?",
+        [line_id],
+    )
+    problems = verify_chain(copy)
+    assert len(problems) == 1, problems
+    assert problems[0].startswith("readers' copy (published.duckdb): 2026-07 v1: rows altered")
+    trace = trace_line(copy, line_id, "2026-07")
+    assert trace["line_matches_history"] is False and not trace["ok"]
+
+
+def test_verify_chain_names_points_altered_in_the_warehouse_history(copy: Workspace) -> None:
+    line_id = first_line(copy.warehouse, "published.points_ledger")
+    execute(
+        copy.warehouse,
+        "update published.points_ledger set points = points - 1 where period = '2026-07' "
+        "and version = 1 and line_id = ?",
+        [line_id],
+    )
+    problems = verify_chain(copy)
+    assert len(problems) == 1, problems
+    assert problems[0].startswith("warehouse history: 2026-07 v1: rows altered")
+    with pytest.raises(AuditError, match="altered after publication"):
+        write_audit_pack(copy, "2026-07", 1, copy.home / "packs")
+    assert not (copy.home / "packs" / "jifen-audit-2026-07-v1").exists()
+
+
+def test_verify_chain_names_an_altered_record_and_a_rewritten_link(copy: Workspace) -> None:
+    execute(
+        copy.warehouse,
+        "update published.publications set reason = 'nothing to see' where period = '2026-07'",
+    )
+    problems = verify_chain(copy)
+    assert len(problems) == 3, problems
+    assert "warehouse history: 2026-07 v1: record altered" in problems[0]
+    assert (
+        problems[1]
+        == "readers' copy (published.duckdb): 2026-07 v1: record differs from the warehouse history"
+    )
+    assert (
+        problems[2]
+        == "Parquet copy (published/): 2026-07 v1: record differs from the warehouse history"
+    )
+    # the forger recomputes the record's own hash: the next link shows it
+    record = dict(
+        zip(
+            (
+                "seq",
+                "period",
+                "version",
+                "rulebook_version",
+                "input_fingerprint",
+                "published_at",
+                "run_id",
+                "reason",
+                "content_hash",
+                "previous_hash",
+            ),
+            query(
+                copy.warehouse,
+                "select seq, period, version, rulebook_version, input_fingerprint, published_at, "
+                "run_id, reason, content_hash, previous_hash from published.publications "
+                "where period = '2026-07'",
+            )[0],
+            strict=True,
+        )
+    )
+    execute(
+        copy.warehouse,
+        "update published.publications set publication_hash = ? where period = '2026-07'",
+        [store.publication_hash(record)],
+    )
+    problems = verify_chain(copy)
+    assert any(p.startswith("warehouse history: 2026-08 v1: chain broken") for p in problems)
+    assert not any(p.startswith("warehouse history: 2026-07") for p in problems)
+
+
+def test_verify_chain_names_a_deleted_publication(copy: Workspace) -> None:
+    execute(copy.warehouse, "delete from published.publications where period = '2026-07'")
+    problems = verify_chain(copy)
+    history = [p for p in problems if p.startswith("warehouse history")]
+    assert len(history) == 2, problems
+    assert history[0].startswith("warehouse history: 2026-08 v1: missing publication(s) before")
+    assert "chain broken" in history[0]
+    assert history[1].startswith("warehouse history: 2026-07 v1: missing publication record")
+    assert any(
+        p.startswith("readers' copy (published.duckdb): 2026-07 v1: not in the") for p in problems
+    )
+
+
+# prior-period adjustments -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def late_ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    """August's deliveries land after July is closed: they carry late July rows (and a new
+    roster), which the August close books as PRIOR_PERIOD_ADJUSTMENT lines."""
+    root = tmp_path_factory.mktemp("late")
+    ws = Workspace.at(root / "home").prepare()
+    generate(ws.home, seed=3, months=PERIODS)
+    held = sorted(ws.landing.rglob("*2026-08*"))
+    assert held
+    for path in held:
+        (root / "held" / path.parent.name).mkdir(parents=True, exist_ok=True)
+        shutil.move(path, root / "held" / path.parent.name / path.name)
+    assert run_close(ws, "2026-07").success
+    for path in held:
+        shutil.move(root / "held" / path.parent.name / path.name, path)
+    assert run_close(ws, "2026-08").success
+    return ws
+
+
+def test_trace_walks_prior_period_adjustments_to_the_late_rows(late_ws: Workspace) -> None:
+    lines = query(
+        late_ws.published_db,
+        "select line_id from points_ledger where period = '2026-08' "
+        "and rule_id = 'PRIOR_PERIOD_ADJUSTMENT' order by line_id",
+    )
+    if not lines:
+        pytest.skip("the late deliveries booked no adjustment")
+    rules = set()
+    for (line_id,) in lines:
+        trace = trace_line(late_ws, line_id, "2026-08")
+        line = trace["line"]
+        assert trace["kind"] == "derived" and trace["ok"], all_problems(trace)
+        adjusted, rule = line["adjusted_period"], line["adjusted_rule_id"]
+        rules.add(rule)
+        assert adjusted == "2026-07" and trace["facts"]["adjusted_version"] == 1
+        for item in trace["inputs"]:  # what July v1 booked for the rep and rule
+            assert (item["line"]["period"], item["line"]["version"]) == (adjusted, 1)
+            assert (item["line"]["rep_id"], item["line"]["rule_id"]) == (line["rep_id"], rule)
+        assert trace["late_rows"], "an adjustment names the lines behind it"
+        if rule == "SALES":
+            late = 0
+            for entry in trace["late_rows"]:
+                assert entry["status"] == "new"
+                landed = entry["landed"]
+                row = landing_row(late_ws, "sales", landed["source_file"], landed["row_number"])
+                assert row["txn_id"] == entry["line_id"].split(":", 1)[1]
+                assert row["txn_date"].startswith(adjusted)
+                assert landed["file"]["matches"] and landed["raw"]["amount"] == row["amount"]
+                late += sales_points(row)
+            assert line["points"] == late == trace["recomputed_points"]
+        elif rule == "SATISFACTION":
+            for entry in trace["late_rows"]:
+                if entry["status"] == "gone":
+                    assert entry["quarantined"], "a gone line's row is quarantined now"
+            assert trace["recomputed_matches"] is True
+    assert "SALES" in rules
+
+
+def test_adjusted_period_pack_and_chain_hold(late_ws: Workspace, tmp_path: Path) -> None:
+    assert verify_chain(late_ws) == []
+    write_audit_pack(late_ws, "2026-08", None, tmp_path)
+    pack = tmp_path / "jifen-audit-2026-08-v1"
+    totals = recompute_from_pack(pack, late_ws)
+    for row in read_csv(pack / "rep_period_points.csv"):
+        assert totals[row["rep_id"]] == Decimal(row["total_points"])
+    readme = (pack / "README.md").read_text()
+    assert "PRIOR_PERIOD_ADJUSTMENT lines" in readme
+    checked = subprocess.run(
+        [sys.executable, str(pack / "check_hashes.py"), "--landing", str(late_ws.landing)],
+        capture_output=True,
+        text=True,
+    )
+    assert checked.returncode == 0, checked.stdout
+    # July's pack of the same workspace: the survey a late conflicting row quarantined was paid
+    write_audit_pack(late_ws, "2026-07", None, tmp_path)
+    july = read_csv(tmp_path / "jifen-audit-2026-07-v1" / "quarantine.csv")
+    paid = [row for row in july if row["note"]]
+    assert paid and all(row["scope"] == "period" for row in paid)
