@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOME_DIR ?= workspace
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: setup demo test lint format ui docs clean
+.PHONY: setup browser demo test lint format ui docs clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,8 +21,17 @@ demo: setup
 	$(BIN)/jifen demo --home $(HOME_DIR)
 
 ## Lint (ruff, sqlfluff) and the whole test-suite.
-test: setup lint
+test: setup browser lint
 	$(BIN)/python -m pytest -q
+
+## The report tests use a real headless browser: Debian's chromium and CJK fonts, installed when
+## we are root on a Debian-like machine (CI is); elsewhere those tests say why they skip.
+browser:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    chromium fonts-noto-cjk >/dev/null) || echo "could not install chromium"; \
+	else echo "no chromium: browser tests will be skipped (apt-get install chromium fonts-noto-cjk)"; fi
 
 lint: setup
 	$(BIN)/ruff check .

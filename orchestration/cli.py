@@ -488,6 +488,28 @@ def verify_chain_command(home: HomeOption = None) -> None:
 
 
 @app.command()
+def report(
+    home: HomeOption = None,
+    period: Annotated[
+        list[str] | None, typer.Option("--period", help="Periods (default: every one).")
+    ] = None,
+) -> None:
+    """Write the HTML reports (close reports, statements, quarterly summaries) again."""
+    from orchestration.reports import render_reports
+
+    workspace = _workspace(home)
+    try:
+        written = render_reports(
+            workspace.published_db,
+            workspace.reports_dir,
+            [_period(p) for p in period or []] or None,
+        )
+    except (FileNotFoundError, ValueError) as problem:
+        raise _fail(str(problem)) from None
+    console.print(f"{len(written)} files in {workspace.reports_dir}/ (open index.html)")
+
+
+@app.command()
 def demo(
     home: HomeOption = None,
     seed: Annotated[int, typer.Option(help="Random seed of the sample data.")] = 7,
@@ -509,6 +531,7 @@ def demo(
     console.print(
         f"published DuckDB: {workspace.published_db}\n"
         f"published Parquet: {workspace.published_dir}/\n"
+        f"reports: {workspace.reports_dir}/index.html\n"
         f"try: jifen explain --home {workspace.home} --rep <rep> --period {month_list[-1]}\n"
         f"     jifen status --home {workspace.home}"
     )

@@ -77,6 +77,11 @@ class Workspace:
         return self.home / "published"
 
     @property
+    def reports_dir(self) -> Path:
+        """Static HTML reports: close reports, rep statements, quarterly summaries."""
+        return self.home / "reports"
+
+    @property
     def snapshots(self) -> Path:
         return self.home / ".published"
 

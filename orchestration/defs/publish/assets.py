@@ -18,6 +18,7 @@ from orchestration.lib.faults import crash_point
 from orchestration.lib.period import monthly_partitions, parse_period
 from orchestration.lib.resources import WorkspaceResource
 from orchestration.lib.warehouse import connect
+from orchestration.reports import render_reports
 
 CANDIDATES = ["points_ledger", "rep_period_points", "rep_period_rule_points", "reward_list"]
 
@@ -63,8 +64,6 @@ def publication(
         except PeriodClosed as closed:
             raise Failure(description=str(closed)) from None
         crash_point("after_commit")
-        # provisional standings never outlive the close that makes them final
-        con.execute("delete from provisional_rep_points where period = ?", [period])
         refreshed = serving.refresh(ws, con)
         top = con.execute(
             "select company_rank, rep_id, team_id, total_points, coalesce(tier, '') "
@@ -72,6 +71,7 @@ def publication(
             "order by company_rank, rep_id limit 10",
             [period, outcome.version],
         ).fetchall()
+    reports = render_reports(ws.published_db, ws.reports_dir, [period])
     leaderboard = "| rank | rep | team | points | tier |\n|---|---|---|---|---|\n" + "\n".join(
         f"| {r[0]} | {r[1]} | {r[2]} | {r[3]} | {r[4]} |" for r in top
     )
@@ -87,5 +87,6 @@ def publication(
             "serving_refreshed": refreshed,
             "gate_expectations": gate.checked,
             "top_10": MetadataValue.md(leaderboard),
+            "reports": MetadataValue.path(str(reports[0])),
         }
     )

@@ -1,0 +1,105 @@
+"""Static HTML reports of the published data: close reports, statements, quarterly standings.
+
+Pages are plain HTML with inline CSS and inline SVG charts: they open from a file share or an
+e-mail attachment with no network, no JavaScript and no server, and the same data always gives
+the same bytes.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+
+from orchestration.reports import data
+from orchestration.reports.close import close_context
+from orchestration.reports.pages import statement_path, write
+from orchestration.reports.quarantine import Quarantine
+from orchestration.reports.quarterly import quarter_of, quarterly_context
+from orchestration.reports.statement import statement_context
+
+__all__ = ["render_reports"]
+
+PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+
+
+def render_reports(
+    published_db: Path, out_dir: Path, periods: list[str] | None = None
+) -> list[Path]:
+    """Write the reports of ``periods`` (default: every published period) into ``out_dir``.
+
+    Opens ``published_db`` read-only, so it runs beside BI tools and never blocks a close.
+    Returns the files written; ``index.html`` links every report present in ``out_dir``.
+    """
+    published_db, out_dir = Path(published_db), Path(out_dir)
+    if not published_db.is_file():
+        raise FileNotFoundError(f"no published data at {published_db}: close a period first")
+    con = duckdb.connect(str(published_db), read_only=True)
+    try:
+        versions = data.latest_versions(con)
+        chosen = list(versions) if periods is None else sorted(set(periods))
+        for period in chosen:
+            if not PERIOD.fullmatch(period) or period not in versions:
+                raise ValueError(f"period {period!r} is not published")
+        quarantine = Quarantine.load(con)
+        written = []
+        for period in chosen:
+            written += _period_pages(con, out_dir, period, versions, quarantine)
+        for quarter in sorted({quarter_of(period) for period in chosen}):
+            context = quarterly_context(con, quarter, versions)
+            written.append(
+                write(out_dir, Path(f"quarterly-{quarter}.html"), "quarterly.html", context)
+            )
+        written.append(
+            write(out_dir, Path("index.html"), "index.html", _index(con, out_dir, versions))
+        )
+    finally:
+        con.close()
+    return written
+
+
+def _period_pages(
+    con: duckdb.DuckDBPyConnection,
+    out_dir: Path,
+    period: str,
+    versions: dict[str, int],
+    quarantine: Quarantine,
+) -> list[Path]:
+    close = close_context(con, period, versions, quarantine)
+    written = [write(out_dir, Path(f"close-{period}.html"), "close.html", close)]
+    folder = out_dir / "statements" / period
+    for stale in sorted(folder.glob("*.html")):  # a restated version may have other reps
+        stale.unlink()
+    lines = data.ledger(con, period, close["publication"]["version"])
+    for rep in close["reps"]:
+        context = statement_context(close, rep, lines.get(rep["rep_id"], []))
+        written.append(
+            write(out_dir, statement_path(period, rep["rep_id"]), "statement.html", context)
+        )
+    return written
+
+
+def _index(con: duckdb.DuckDBPyConnection, out_dir: Path, versions: dict[str, int]) -> dict:
+    """Every published period, linking the pages that exist in ``out_dir``."""
+    periods = []
+    for period, version in reversed(versions.items()):
+        reps = data.period_reps(con, period, version)
+        periods.append(
+            {
+                "period": period,
+                "publication": data.publications(con, period)[0],
+                "close": (out_dir / f"close-{period}.html").exists(),
+                "reps": [
+                    rep
+                    for rep in reps
+                    if (out_dir / statement_path(period, rep["rep_id"])).exists()
+                ],
+                "rep_count": len(reps),
+            }
+        )
+    quarters = sorted({quarter_of(period) for period in versions}, reverse=True)
+    return {
+        "periods": periods,
+        "quarters": [q for q in quarters if (out_dir / f"quarterly-{q}.html").exists()],
+    }

@@ -1,0 +1,159 @@
+"""What the close report of one period shows, computed from one published version."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import duckdb
+
+from orchestration.reports import data, rulebook
+from orchestration.reports.charts import bar_chart
+from orchestration.reports.data import Row
+from orchestration.reports.quarantine import Quarantine
+from orchestration.reports.quarterly import quarter_of
+
+NO_TIER = "(none)"
+
+
+def previous_month(period: str) -> str:
+    year, month = int(period[:4]), int(period[5:7])
+    return f"{year - 1}-12" if month == 1 else f"{year}-{month - 1:02d}"
+
+
+def tier_names(ladder: list[rulebook.Tier], reps: list[Row]) -> list[str]:
+    """Tiers lowest first: the rule book's ladder, then any other tier found in the data."""
+    names = [tier.name for tier in ladder]
+    extra = sorted({rep["tier"] for rep in reps if rep["tier"] and rep["tier"] not in names})
+    return names + extra
+
+
+def teams(reps: list[Row]) -> list[Row]:
+    by_team: dict[str, list[Row]] = {}
+    for rep in reps:
+        by_team.setdefault(rep["team_id"], []).append(rep)
+    return [
+        {
+            "team_id": team_id,
+            "reps": sorted(members, key=lambda rep: (rep["team_rank"], rep["rep_id"])),
+            "total": sum((rep["total_points"] for rep in members), Decimal(0)),
+        }
+        for team_id, members in sorted(by_team.items())
+    ]
+
+
+def reward_cost(reps: list[Row], order: list[str]) -> tuple[list[Row], Decimal]:
+    by_tier: dict[str, Row] = {}
+    for rep in reps:
+        if rep["tier"] is None:
+            continue
+        entry = by_tier.setdefault(
+            rep["tier"],
+            {"tier": rep["tier"], "reward": rep["reward"], "reps": 0, "cost": Decimal(0)},
+        )
+        entry["reps"] += 1
+        entry["cost"] += rep["cash_value"] or Decimal(0)
+    lines = [by_tier[name] for name in order if name in by_tier]
+    return lines, sum((line["cost"] for line in lines), Decimal(0))
+
+
+def changes(reps: list[Row], before: list[Row], order: list[str]) -> list[Row]:
+    """Per rep: total and rank now and in the previous period, and the tier move."""
+    level = {name: index + 1 for index, name in enumerate(order)}
+    earlier = {rep["rep_id"]: rep for rep in before}
+    now = {rep["rep_id"]: rep for rep in reps}
+    found = []
+    for rep_id in [rep["rep_id"] for rep in reps] + sorted(set(earlier) - set(now)):
+        rep, old = now.get(rep_id), earlier.get(rep_id)
+        if rep and old:
+            move = level.get(rep["tier"], 0) - level.get(old["tier"], 0)
+            kind = "up" if move > 0 else "down" if move < 0 else "same"
+        else:
+            kind = "new" if rep else "left"
+        found.append(
+            {
+                "rep_id": rep_id,
+                "rep_name": (rep or old)["rep_name"],
+                "team_id": (rep or old)["team_id"],
+                "before": old,
+                "now": rep,
+                "delta": rep["total_points"] - old["total_points"] if rep and old else None,
+                "rank_change": old["company_rank"] - rep["company_rank"] if rep and old else None,
+                "move": kind,
+            }
+        )
+    return found
+
+
+def versus_provisional(reps: list[Row], provisional: list[Row]) -> list[Row]:
+    early = {rep["rep_id"]: rep for rep in provisional}
+    final = {rep["rep_id"]: rep for rep in reps}
+    ids = [rep["rep_id"] for rep in reps] + sorted(set(early) - set(final))
+    return [
+        {
+            "rep_id": rep_id,
+            "rep_name": (final.get(rep_id) or early[rep_id])["rep_name"],
+            "provisional": early.get(rep_id),
+            "final": final.get(rep_id),
+            "delta": final[rep_id]["total_points"] - early[rep_id]["total_points"]
+            if rep_id in final and rep_id in early
+            else None,
+        }
+        for rep_id in ids
+    ]
+
+
+def _moment(value: Any) -> str:
+    """The pipeline writes naive UTC timestamps; a date or text is shown as it is."""
+    return f"{value:%Y-%m-%d %H:%M:%S} UTC" if isinstance(value, datetime) else str(value)
+
+
+def close_context(
+    con: duckdb.DuckDBPyConnection, period: str, versions: dict[str, int], quarantine: Quarantine
+) -> dict[str, Any]:
+    history = data.publications(con, period)
+    publication = history[0]
+    version = publication["version"]
+    reps = data.period_reps(con, period, version)
+    tier_version = rulebook.governing_version(publication["rulebook_version"] or "", period)
+    ladder = rulebook.tiers(tier_version)
+    order = tier_names(ladder, reps)
+    floors = {tier.name: tier.min_points for tier in ladder}
+    distribution = [
+        {"tier": name, "from": floors.get(name), "reps": sum(rep["tier"] == name for rep in reps)}
+        for name in [None, *order]
+    ]
+    rules = data.rule_totals(con, period, version)
+    rewards, reward_total = reward_cost(reps, order)
+    previous = previous_month(period)
+    before = data.period_reps(con, previous, versions[previous]) if previous in versions else None
+    early = data.provisional(con, period)
+    return {
+        "period": period,
+        "quarter": quarter_of(period),
+        "publication": publication,
+        "history": history,
+        "reps": reps,
+        "teams": teams(reps),
+        "total_points": sum((rep["total_points"] for rep in reps), Decimal(0)),
+        "tier_version": tier_version,
+        "ladder": ladder,
+        "distribution": distribution,
+        "tier_chart": bar_chart(
+            "Reps per tier", [(row["tier"] or NO_TIER, row["reps"]) for row in distribution]
+        ),
+        "rules": rules,
+        "rule_chart": bar_chart("Points by rule", [(r["rule_id"], r["points"]) for r in rules]),
+        "rewards": rewards,
+        "reward_total": reward_total,
+        "quarantine_summary": quarantine.summary(period),
+        "quarantine_rows": quarantine.in_period(period),
+        "quarantine_total": len(quarantine.rows),
+        "quarantine_unattributed": quarantine.unattributed(),
+        "previous": previous if before is not None else None,
+        "previous_version": versions.get(previous),
+        "changes": changes(reps, before, order) if before is not None else [],
+        "provisional_as_of": _moment(early[0]) if early else None,
+        "provisional": versus_provisional(reps, early[1]) if early else [],
+    }

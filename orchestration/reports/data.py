@@ -1,0 +1,107 @@
+"""Queries on the readers' copy. Every page of a period reads one version: the latest.
+
+Queries name the version explicitly (rather than the ``latest_`` views) so that everything on a
+page provably comes from the publication record printed at its foot.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+
+Row = dict[str, Any]
+
+# The contract's rule order (section 3); rules it does not list follow, alphabetically.
+RULE_ORDER = ("SALES", "NEW_CUSTOMER", "SATISFACTION", "SALES_CAP", "QUALITY_GATE", "TEAM_BONUS")
+
+
+def rule_key(rule_id: str) -> tuple[int, str]:
+    return (RULE_ORDER.index(rule_id) if rule_id in RULE_ORDER else len(RULE_ORDER), rule_id)
+
+
+def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[Row]:
+    cursor = con.execute(sql, params or [])
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+
+
+def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    found = con.execute(
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'main' and table_name = ?",
+        [name],
+    ).fetchone()
+    return bool(found and found[0])
+
+
+def latest_versions(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Every published period and its newest version, oldest period first."""
+    found = con.execute(
+        "select period, max(version) from publications group by period order by period"
+    ).fetchall()
+    return {period: int(version) for period, version in found}
+
+
+def publications(con: duckdb.DuckDBPyConnection, period: str) -> list[Row]:
+    """Every version of a period, newest first (whatever extra columns the table has)."""
+    return rows(con, "select * from publications where period = ? order by version desc", [period])
+
+
+def period_reps(con: duckdb.DuckDBPyConnection, period: str, version: int) -> list[Row]:
+    """The leaderboard of one version with each rep's reward, best rank first."""
+    return rows(
+        con,
+        "select p.rep_id, p.rep_name, p.team_id, p.total_points, p.tier, p.company_rank, "
+        "p.team_rank, r.reward, r.cash_value "
+        "from rep_period_points p left join reward_list r "
+        "on r.period = p.period and r.version = p.version and r.rep_id = p.rep_id "
+        "where p.period = ? and p.version = ? order by p.company_rank, p.rep_id",
+        [period, version],
+    )
+
+
+def rule_totals(con: duckdb.DuckDBPyConnection, period: str, version: int) -> list[Row]:
+    """Points of each rule over all reps, with how many reps and ledger lines earned them."""
+    found = rows(
+        con,
+        "select rule_id, sum(points) as points, count(distinct rep_id) as reps, "
+        "count(*) as lines from points_ledger where period = ? and version = ? group by rule_id",
+        [period, version],
+    )
+    return sorted(found, key=lambda row: rule_key(row["rule_id"]))
+
+
+def ledger(con: duckdb.DuckDBPyConnection, period: str, version: int) -> dict[str, list[Row]]:
+    """Every ledger line of one version, by rep, in rule order then line id."""
+    lines = rows(
+        con,
+        "select rep_id, line_id, rule_id, rulebook_version, source, source_id, points, "
+        "explanation, source_file, source_row_number "
+        "from points_ledger where period = ? and version = ? order by rep_id, line_id",
+        [period, version],
+    )
+    by_rep: dict[str, list[Row]] = {}
+    for line in lines:
+        by_rep.setdefault(line["rep_id"], []).append(line)
+    for rep_lines in by_rep.values():
+        rep_lines.sort(key=lambda line: (rule_key(line["rule_id"]), line["line_id"]))
+    return by_rep
+
+
+def provisional(con: duckdb.DuckDBPyConnection, period: str) -> tuple[Any, list[Row]] | None:
+    """The newest provisional figures of a period, if the optional table has any."""
+    if not has_table(con, "provisional_rep_points"):
+        return None
+    as_of = con.execute(
+        "select max(as_of) from provisional_rep_points where period = ?", [period]
+    ).fetchone()[0]
+    if as_of is None:
+        return None
+    found = rows(
+        con,
+        "select rep_id, rep_name, team_id, total_points, tier, company_rank, team_rank "
+        "from provisional_rep_points where period = ? and as_of = ? order by rep_id",
+        [period, as_of],
+    )
+    return as_of, found

@@ -1,0 +1,53 @@
+"""Jinja2 rendering with autoescape, and the file layout of the report folder."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from orchestration.reports import fmt
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+def file_name(rep_id: str) -> str:
+    """A rep id as a safe file name (ids are plain today; a ``/`` or ``..`` must not escape)."""
+    return quote(rep_id, safe="-_~").replace(".", "%2E") + ".html"
+
+
+def statement_path(period: str, rep_id: str) -> Path:
+    return Path("statements") / period / file_name(rep_id)
+
+
+def statement_href(period: str, rep_id: str) -> str:
+    """The statement's URL relative to the report folder (the file name's ``%`` quoted again)."""
+    return "/".join(quote(part) for part in statement_path(period, rep_id).parts)
+
+
+@cache
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(num=fmt.num, signed=fmt.signed, direction=fmt.direction)
+    env.globals.update(statement_href=statement_href)
+    return env
+
+
+def write(out_dir: Path, relative: Path, template: str, context: dict[str, Any]) -> Path:
+    """Render ``template`` into ``out_dir/relative``; ``root`` lets pages link back up."""
+    path = out_dir / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    root = "../" * (len(relative.parts) - 1)
+    html = environment().get_template(template).render(root=root, **context)
+    path.write_bytes(html.encode("utf-8"))
+    return path
