@@ -66,10 +66,30 @@ class GateResult:
     failures: list[str] = field(default_factory=list)
 
 
-def _suites():
+PREVIOUS_REPS_SQL = """
+select count(*) from published.rep_period_points p
+join (select period, max(version) as version from published.publications
+      where period < (select period from int_periods where is_closing)
+      group by period order by period desc limit 1) l using (period, version)
+"""
+
+
+def _row_count_band(con: duckdb.DuckDBPyConnection) -> tuple[int, int] | None:
+    """The previous published period's rep count, +-50 % (+5): a roster does not halve or
+    double in a month without someone noticing first."""
+    previous = con.execute(PREVIOUS_REPS_SQL).fetchall()[0][0]
+    if not previous:
+        return None
+    return int(previous * 0.5), int(previous * 1.5) + 5
+
+
+def _suites(band: tuple[int, int] | None):
     import great_expectations as gx  # heavy import: only when a gate runs
 
     e = gx.expectations
+    counts = (
+        [e.ExpectTableRowCountToBeBetween(min_value=band[0], max_value=band[1])] if band else []
+    )
     return {
         "ledger_lines": (
             LEDGER_SQL,
@@ -95,6 +115,7 @@ def _suites():
                 e.ExpectColumnPairValuesToBeEqual(
                     column_A="team_rank", column_B="expected_team_rank"
                 ),
+                *counts,
             ],
         ),
         "reward_list": (
@@ -112,7 +133,7 @@ def run_gate(con: duckdb.DuckDBPyConnection) -> GateResult:
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     source = context.data_sources.add_pandas("candidate")
     result = GateResult(passed=True, checked=0)
-    for name, (sql, expectations) in _suites().items():
+    for name, (sql, expectations) in _suites(_row_count_band(con)).items():
         frame = con.sql(sql).to_arrow_table().to_pandas()
         batch = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("all")
         suite = context.suites.add(gx.ExpectationSuite(name=f"{name}_suite"))
