@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 
 import pytest
@@ -12,36 +11,15 @@ from conftest import write_csv
 from orchestration.defs.ingest.landing import ingest_source
 from orchestration.defs.publish.gate import run_gate
 from orchestration.defs.validation.engine import validate_all
-from orchestration.lib.dbt import DBT_PROJECT_DIR, dbt_executable
+from orchestration.lib.dbt import run_dbt
 from orchestration.lib.period import window
 from orchestration.lib.warehouse import connect
 from orchestration.lib.workspace import SOURCES
 
 
 def dbt(ws, *args: str) -> subprocess.CompletedProcess:
-    target = ws.state / "dbt-target"
-    env = {
-        **os.environ,
-        **window("2026-07").env(),
-        "JIFEN_WAREHOUSE": str(ws.warehouse),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "DBT_TARGET_PATH": str(target),
-        "DBT_LOG_PATH": str(target),
-    }
-    return subprocess.run(
-        [
-            dbt_executable(),
-            *args,
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    env = {**window("2026-07").env(), "JIFEN_WAREHOUSE": str(ws.warehouse)}
+    return run_dbt(*args, env=env, target=ws.state / "dbt-target")
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.lib.published import NothingPublished
+from orchestration.lib.published import NothingPublished, open_published
 from orchestration.lib.workspace import Workspace, WorkspaceBusy
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -71,17 +71,7 @@ def open_warehouse(workspace: Workspace) -> Iterator[duckdb.DuckDBPyConnection]:
         con.close()
 
 
-@contextmanager
-def open_readers_copy(workspace: Workspace) -> Iterator[duckdb.DuckDBPyConnection]:
-    if not workspace.published_db.exists():
-        raise NothingPublished(
-            f"nothing is published in {workspace.home} yet: run `jifen close PERIOD` first"
-        )
-    con = duckdb.connect(str(workspace.published_db), read_only=True)
-    try:
-        yield con
-    finally:
-        con.close()
+open_readers_copy = open_published  # one way to open the readers' copy
 
 
 def columns_of(con: duckdb.DuckDBPyConnection, table: str, schema: str = "main") -> list[str]:

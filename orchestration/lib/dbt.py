@@ -36,25 +36,23 @@ def ensure_manifest() -> Path:
         built = MANIFEST.stat().st_mtime
         if all(path.stat().st_mtime <= built for path in _project_files() if path.is_file()):
             return MANIFEST
-    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    result = subprocess.run(
-        [
-            dbt_executable(),
-            "parse",
-            "--quiet",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = run_dbt("parse", "--quiet")
     if result.returncode != 0:
         raise RuntimeError(f"dbt parse failed:\n{result.stdout}\n{result.stderr}")
     return MANIFEST
+
+
+def run_dbt(
+    *args: str, env: dict[str, str] | None = None, target: Path | None = None
+) -> subprocess.CompletedProcess:
+    """dbt outside a Dagster asset (parse, scratch recomputations, tests) with the same
+    project, profile and settings as the closes."""
+    full_env = {**os.environ, **(env or {}), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    if target is not None:
+        full_env.update(DBT_TARGET_PATH=str(target), DBT_LOG_PATH=str(target))
+    command = [dbt_executable(), *args, "--project-dir", str(DBT_PROJECT_DIR)]
+    command += ["--profiles-dir", str(DBT_PROJECT_DIR)]
+    return subprocess.run(command, env=full_env, capture_output=True, text=True, check=False)
 
 
 class JifenDbtResource(DbtCliResource):

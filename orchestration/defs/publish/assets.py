@@ -11,6 +11,7 @@ from dagster import (
 )
 
 from orchestration.defs.publish import serving
+from orchestration.defs.publish.datadocs import write_data_docs
 from orchestration.defs.publish.gate import run_gate
 from orchestration.defs.publish.store import PeriodClosed, publish_period
 from orchestration.defs.validation.budget import period_counts
@@ -43,9 +44,14 @@ def publication(
     with ws.writer_lock(), connect(ws) as con:
         gate = run_gate(con)
         if not gate.passed:
+            docs = write_data_docs(
+                gate.validations, ws.state / "gate-failures" / period, f"jifen {period} (failed)"
+            )
             raise Failure(
                 description="the quality gate failed; nothing was published. The candidate "
-                "tables stay in the warehouse for inspection:\n  - " + "\n  - ".join(gate.failures)
+                "tables stay in the warehouse for inspection:\n  - "
+                + "\n  - ".join(gate.failures)
+                + f"\nData Docs of the failed gate: {docs}"
             )
         counts = period_counts(con, period)
         totals = tuple(
@@ -72,6 +78,10 @@ def publication(
             [period, outcome.version],
         ).fetchall()
     reports = render_reports(ws.published_db, ws.reports_dir, [period])
+    docs_dir = ws.reports_dir / "datadocs" / f"{period}-v{outcome.version}"
+    if outcome.published or not docs_dir.exists():  # the gate that let this version through
+        write_data_docs(gate.validations, docs_dir, f"jifen {period} v{outcome.version} gate")
+    docs = docs_dir / "index.html"
     leaderboard = "| rank | rep | team | points | tier |\n|---|---|---|---|---|\n" + "\n".join(
         f"| {r[0]} | {r[1]} | {r[2]} | {r[3]} | {r[4]} |" for r in top
     )
@@ -87,6 +97,7 @@ def publication(
             "serving_refreshed": refreshed,
             "gate_expectations": gate.checked,
             "top_10": MetadataValue.md(leaderboard),
-            "reports": MetadataValue.path(str(reports[0])),
+            "reports": MetadataValue.path(str(reports[-1])),
+            "data_docs": MetadataValue.path(str(docs)),
         }
     )

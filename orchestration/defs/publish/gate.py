@@ -64,6 +64,7 @@ class GateResult:
     passed: bool
     checked: int
     failures: list[str] = field(default_factory=list)
+    validations: list = field(default_factory=list)  # GX results, for the Data Docs
 
 
 PREVIOUS_REPS_SQL = """
@@ -143,6 +144,7 @@ def run_gate(con: duckdb.DuckDBPyConnection) -> GateResult:
             gx.ValidationDefinition(name=f"{name}_gate", data=batch, suite=suite)
         )
         outcome = validation.run(batch_parameters={"dataframe": frame})
+        result.validations.append(outcome)
         for item in outcome.results:
             result.checked += 1
             if not item.success:

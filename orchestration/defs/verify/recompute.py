@@ -7,8 +7,6 @@ then run as in the close, and every published table is compared with the recompu
 
 from __future__ import annotations
 
-import os
-import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +16,7 @@ import duckdb
 from orchestration.defs.publish.store import input_fingerprint, rulebook_versions, stage_accounting
 from orchestration.defs.publish.tables import VERSIONED
 from orchestration.defs.validation.engine import validate_all
-from orchestration.lib.dbt import DBT_PROJECT_DIR, dbt_executable
+from orchestration.lib.dbt import run_dbt
 from orchestration.lib.period import window
 from orchestration.lib.warehouse import connect
 from orchestration.lib.workspace import SOURCES, Workspace
@@ -94,30 +92,9 @@ def _copy_recorded_inputs(con, workspace: Workspace, period: str, version: int, 
 
 
 def _dbt_build(scratch: Workspace, period: str) -> None:
-    target = scratch.dbt_target
-    env = {
-        **os.environ,
-        **window(period).env(),
-        "JIFEN_WAREHOUSE": str(scratch.warehouse),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "DBT_TARGET_PATH": str(target),
-        "DBT_LOG_PATH": str(target),
-    }
-    result = subprocess.run(
-        [
-            dbt_executable(),
-            "build",
-            "--exclude",
-            "resource_type:unit_test",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
+    env = {**window(period).env(), "JIFEN_WAREHOUSE": str(scratch.warehouse)}
+    result = run_dbt(
+        "build", "--exclude", "resource_type:unit_test", env=env, target=scratch.dbt_target
     )
     if result.returncode != 0:
         raise RuntimeError(f"dbt failed while recomputing {period}:\n{result.stdout[-3000:]}")
