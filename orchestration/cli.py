@@ -93,9 +93,18 @@ def _close(
     error_budget: float | None,
     verbose: bool,
 ) -> dict:
+    from orchestration.lib import fastpath
     from orchestration.lib.runner import run_close
 
     started = time.monotonic()
+    if not restate:
+        standing = fastpath.unchanged_version(workspace, period)
+        if standing is not None:
+            console.print(
+                f"[bold]{period}: unchanged (version {standing} stands)[/]: nothing landed or "
+                f"changed since its close ({time.monotonic() - started:.1f} s)"
+            )
+            return {"publication": {"version": standing, "published": False}}
     try:
         with err.status(f"closing {period} (ingest, validate, dbt, gate, publish)…"):
             run = run_close(
@@ -112,6 +121,7 @@ def _close(
         message = "\n".join(run.errors) or "the run failed (see `dagster dev` for its logs)"
         raise _fail(f"close of {period} stopped; nothing was published.\n{message}")
     _print_close_summary(workspace, period, run.metadata, time.monotonic() - started)
+    fastpath.remember(workspace, period, int(run.metadata["publication"]["version"]))
     return run.metadata
 
 

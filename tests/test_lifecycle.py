@@ -291,3 +291,20 @@ def test_verify_recomputes_a_version_from_its_recorded_inputs(base_landing):
     bad = runner.invoke(app, ["verify", "2026-07", "--home", str(ws.home)])
     assert bad.exit_code == 1
     assert "points_ledger: 1 published row(s) not reproduced" in bad.output
+
+
+def test_cli_finds_an_unchanged_reclose_without_a_run(base_landing):
+    ws = base_landing
+    write_csv(ws, "sales", "sales_2026-07.csv", [sale("X1", "R1", "2026-07-02", "1000")])
+    home = ["--home", str(ws.home)]
+    first = runner.invoke(app, ["close", "2026-07", *home])
+    assert first.exit_code == 0, first.output
+    assert "version 1 published" in first.output
+    again = runner.invoke(app, ["close", "2026-07", *home])
+    assert again.exit_code == 0 and "nothing landed or changed since its close" in again.output
+    # a new delivery (here for another month) takes the full road, which finds it unchanged
+    write_csv(ws, "sales", "sales_2026-08.csv", [sale("X2", "R1", "2026-08-02", "1000")])
+    full = runner.invoke(app, ["close", "2026-07", *home])
+    assert full.exit_code == 0, full.output
+    assert "unchanged (version 1 stands) in" in full.output
+    assert "nothing landed" not in full.output
