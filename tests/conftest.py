@@ -8,26 +8,9 @@ from pathlib import Path
 import pytest
 
 from orchestration.lib.workspace import Workspace
+from schemas.contract import SPECS
 
-REP_HEADER = ["rep_id", "rep_name", "team_id", "role", "hire_date", "leave_date"]
-CUSTOMER_HEADER = ["customer_id", "customer_name", "segment", "region", "created_date"]
-SALES_HEADER = [
-    "txn_id",
-    "txn_type",
-    "order_id",
-    "rep_id",
-    "customer_id",
-    "txn_date",
-    "amount",
-    "currency",
-]
-SURVEY_HEADER = ["survey_id", "rep_id", "customer_id", "order_id", "score", "survey_date"]
-HEADERS = {
-    "reps": REP_HEADER,
-    "customers": CUSTOMER_HEADER,
-    "sales": SALES_HEADER,
-    "surveys": SURVEY_HEADER,
-}
+HEADERS = {name: list(spec.columns) for name, spec in SPECS.items()}
 
 
 def write_csv(

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from browser import HEADLESS_FLAGS, chromium_or_skip
 
 from orchestration.defs.publish.datadocs import write_data_docs
 
 FAILING = "expect_column_pair_values_to_be_equal"
-CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture(scope="module")
@@ -83,24 +80,13 @@ def test_deterministic(results, tmp_path):
 
 
 def test_renders_in_headless_chromium(results, tmp_path):
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        if os.environ.get("CI") == "true":
-            pytest.fail("chromium is required in CI")
-        pytest.skip("chromium not installed")
-    binary = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
+    binary = chromium_or_skip()
     index = write_data_docs(results, tmp_path / "docs", "P")
     for page in (index, index.parent / "tiny_suite.html"):
         dom = subprocess.run(
             [
                 binary,
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
+                *HEADLESS_FLAGS,
                 f"--user-data-dir={tmp_path / 'profile'}",
                 "--dump-dom",
                 page.as_uri(),

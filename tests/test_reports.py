@@ -21,6 +21,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from browser import HEADLESS_FLAGS, chromium_or_skip
 
 from orchestration.lib.runner import run_close
 from orchestration.lib.workspace import Workspace
@@ -32,7 +33,6 @@ from orchestration.synthetic import generate
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "test-artifacts"
 MONTHS = ["2026-07", "2026-08", "2026-09"]
-CHROMIUM = Path(os.environ.get("JIFEN_CHROMIUM", "/usr/bin/chromium"))
 
 
 # --- fixtures -----------------------------------------------------------------------------
@@ -531,17 +531,7 @@ class Chromium:
     a tiny Python trampoline puts the pipe ends there before exec'ing the browser.
     """
 
-    FLAGS = (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--remote-debugging-pipe",
-    )
+    FLAGS = (*HEADLESS_FLAGS, "--remote-debugging-pipe")
     TRAMPOLINE = (
         "import os, sys; r, w = int(sys.argv[1]), int(sys.argv[2]); os.dup2(r, 3); "
         "os.dup2(w, 4); os.close(r); os.close(w); os.execv(sys.argv[3], sys.argv[3:])"
@@ -659,13 +649,7 @@ class Chromium:
 
 @pytest.fixture(scope="module")
 def chromium() -> Path:
-    """Debian's chromium; skipped where it is missing, except in CI where it must run."""
-    if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
-        reason = f"no chromium at {CHROMIUM}: apt-get install chromium fonts-noto-cjk"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI must run the browser test: {reason}")
-        pytest.skip(reason)
-    return CHROMIUM
+    return chromium_or_skip()
 
 
 @pytest.fixture
