@@ -10,6 +10,7 @@ import os
 from dagster import AssetExecutionContext, BackfillPolicy
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_assets
 
+from orchestration.defs.publish.gate import prefetch
 from orchestration.lib.dbt import JifenDbtResource, ensure_manifest
 from orchestration.lib.faults import crash_point
 from orchestration.lib.period import monthly_partitions, window
@@ -29,6 +30,7 @@ def points_models(
     context: AssetExecutionContext, dbt: JifenDbtResource, workspace: WorkspaceResource
 ):
     ws = workspace.get()
+    prefetch()  # the quality gate's library loads while dbt works
     os.environ.update(window(context.partition_key).env())
     os.environ["JIFEN_WAREHOUSE"] = str(ws.warehouse)
     with ws.writer_lock():

@@ -7,6 +7,8 @@ float ever enters a comparison.
 
 from __future__ import annotations
 
+import importlib
+import threading
 from dataclasses import dataclass, field
 
 import duckdb
@@ -57,6 +59,13 @@ REWARDS_SQL = """
 select w.rep_id, p.rep_id as rep_in_results
 from reward_list w left join rep_period_points p using (rep_id)
 """
+
+
+def prefetch() -> None:
+    """Import great-expectations in the background (it takes seconds) while dbt runs."""
+    threading.Thread(
+        target=importlib.import_module, args=("great_expectations",), daemon=True
+    ).start()
 
 
 @dataclass
