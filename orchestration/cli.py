@@ -503,6 +503,13 @@ def report(
     period: Annotated[
         list[str] | None, typer.Option("--period", help="Periods (default: every one).")
     ] = None,
+    statements: Annotated[
+        bool | None,
+        typer.Option(
+            "--statements/--no-statements",
+            help="Per-rep statements (default: when a period has at most 5,000 reps).",
+        ),
+    ] = None,
 ) -> None:
     """Write the HTML reports (close reports, statements, quarterly summaries) again."""
     from orchestration.reports import render_reports

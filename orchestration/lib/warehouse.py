@@ -71,7 +71,9 @@ def _open(workspace: Workspace, read_only: bool, wait_seconds: float = 120.0):
     deadline = time.monotonic() + wait_seconds
     while True:
         try:
-            return duckdb.connect(str(workspace.warehouse), read_only=read_only)
+            con = duckdb.connect(str(workspace.warehouse), read_only=read_only)
+            con.execute("set enable_progress_bar = false")
+            return con
         except duckdb.IOException as error:
             if "lock" not in str(error).lower() or time.monotonic() > deadline:
                 raise RuntimeError(

@@ -22,15 +22,23 @@ from orchestration.reports.statement import statement_context
 __all__ = ["render_reports"]
 
 PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+# Rendering a statement takes a few milliseconds; above this many reps a close writes the
+# summary pages only and `jifen report --statements` writes the statements on demand.
+STATEMENTS_AUTO_LIMIT = 5_000
 
 
 def render_reports(
-    published_db: Path, out_dir: Path, periods: list[str] | None = None
+    published_db: Path,
+    out_dir: Path,
+    periods: list[str] | None = None,
+    statements: bool | None = None,
 ) -> list[Path]:
     """Write the reports of ``periods`` (default: every published period) into ``out_dir``.
 
     Opens ``published_db`` read-only, so it runs beside BI tools and never blocks a close.
     Returns the files written; ``index.html`` links every report present in ``out_dir``.
+    ``statements``: per-rep statements too (default: when the period has at most
+    ``STATEMENTS_AUTO_LIMIT`` reps).
     """
     published_db, out_dir = Path(published_db), Path(out_dir)
     if not published_db.is_file():
@@ -45,7 +53,7 @@ def render_reports(
         quarantine = Quarantine.load(con)
         written = []
         for period in chosen:
-            written += _period_pages(con, out_dir, period, versions, quarantine)
+            written += _period_pages(con, out_dir, period, versions, quarantine, statements)
         for quarter in sorted({quarter_of(period) for period in chosen}):
             context = quarterly_context(con, quarter, versions)
             written.append(
@@ -65,9 +73,14 @@ def _period_pages(
     period: str,
     versions: dict[str, int],
     quarantine: Quarantine,
+    statements: bool | None = None,
 ) -> list[Path]:
     close = close_context(con, period, versions, quarantine)
     written = [write(out_dir, Path(f"close-{period}.html"), "close.html", close)]
+    if statements is None:
+        statements = len(close["reps"]) <= STATEMENTS_AUTO_LIMIT
+    if not statements:
+        return written
     folder = out_dir / "statements" / period
     for stale in sorted(folder.glob("*.html")):  # a restated version may have other reps
         stale.unlink()

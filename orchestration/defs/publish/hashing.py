@@ -5,16 +5,38 @@ from __future__ import annotations
 import hashlib
 
 import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+
+BATCH_ROWS = 200_000
+
+
+def _as_text(column: pa.Array) -> pa.Array:
+    """Each value as Python's ``str`` of it would be; NULL as NUL (distinct from '')."""
+    kind = column.type
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        text = column
+    elif pa.types.is_integer(kind) or pa.types.is_decimal(kind):
+        text = pc.cast(column, pa.string())  # the same digits str() gives
+    else:  # dates, timestamps, booleans, floats: exactly Python's spelling
+        text = pa.array(
+            [None if value is None else str(value) for value in column.to_pylist()], pa.string()
+        )
+    return pc.fill_null(text, "\x00")
 
 
 def rows_sha256(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> str:
-    """Hash ``sql``'s rows in the order it returns them; values as text, NULL distinct from ''."""
+    """Hash ``sql``'s rows in the order it returns them; values as text, NULL distinct from ''.
+
+    The bytes hashed are, per row, the values' text joined by U+001F and a newline: what
+    ``"\\x1f".join(str(v) ...) + "\\n"`` gives in Python, computed a batch at a time in Arrow.
+    """
     digest = hashlib.sha256()
-    reader = con.execute(sql, params or [])
-    while batch := reader.fetchmany(10_000):
-        for row in batch:
-            digest.update(
-                "\x1f".join("\x00" if value is None else str(value) for value in row).encode()
-            )
-            digest.update(b"\n")
+    reader = con.sql(sql, params=params or None).to_arrow_reader(BATCH_ROWS)
+    for batch in reader:
+        if not batch.num_rows:
+            continue
+        columns = [_as_text(batch.column(i)) for i in range(batch.num_columns)]
+        rows = pc.binary_join_element_wise(*columns, "\x1f") if len(columns) > 1 else columns[0]
+        digest.update(("\n".join(rows.to_pylist()) + "\n").encode())
     return digest.hexdigest()
