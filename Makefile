@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOME_DIR ?= workspace
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: setup browser demo test lint format ui docs clean
+.PHONY: setup browser demo test lint format ui docs bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ format: setup
 ui: setup
 	JIFEN_HOME=$(abspath $(HOME_DIR)) DAGSTER_HOME=$(abspath $(HOME_DIR))/state/dagster \
 	  $(BIN)/dagster dev -m orchestration.definitions
+
+## The benchmark (docs/benchmarks.md): floor vs close at 100k, 1M and 10M sales rows a month.
+SCALES ?= 100k,1m,10m
+bench: setup
+	$(BIN)/python bench/run.py --scales $(SCALES) --out docs/benchmarks.md
 
 ## dbt's documentation site of the models.
 docs: setup
