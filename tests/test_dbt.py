@@ -92,3 +92,42 @@ def test_a_broken_candidate_fails_the_gate(built):
         result = run_gate(con)
     assert not result.passed
     assert any("total_cents" in failure for failure in result.failures)
+
+
+def test_a_failing_gate_publishes_nothing_and_keeps_the_candidate(base_landing):
+    """The real publication asset, on a candidate with one ledger line dropped."""
+    from dagster import materialize
+
+    from orchestration.defs.publish.assets import publication
+    from orchestration.lib.resources import WorkspaceResource
+    from orchestration.lib.runner import run_standings
+
+    ws = base_landing
+    write_csv(
+        ws,
+        "sales",
+        "sales_a.csv",
+        [
+            ["X1", "sale", "O1", "R1", "C1", "2026-07-02", "100.50", "CNY"],
+            ["X4", "sale", "O4", "R1", "C2", "2026-07-05", "60000", "CNY"],
+        ],
+    )
+    assert run_standings(ws, "2026-07").success  # builds the candidate, publishes nothing
+    with connect(ws) as con:
+        con.execute("delete from points_ledger where line_id = 'SALES:X4'")
+    result = materialize(
+        [publication],
+        partition_key="2026-07-01",
+        resources={"workspace": WorkspaceResource(home=str(ws.home))},
+        raise_on_error=False,
+    )
+    assert not result.success
+    failure = next(e for e in result.all_events if e.is_step_failure)
+    message = failure.step_failure_data.user_failure_data.description
+    assert "the quality gate failed; nothing was published" in message
+    assert "expect_column_pair_values_to_be_equal" in message and "total_cents" in message
+    assert (ws.state / "gate-failures" / "2026-07" / "index.html").exists()
+    with connect(ws) as con:
+        assert con.execute("select count(*) from published.publications").fetchall() == [(0,)]
+        # kept for inspection: SALES:X1 and both NEW_CUSTOMER lines, without the dropped one
+        assert con.execute("select count(*) from points_ledger").fetchall() == [(3,)]
