@@ -40,25 +40,13 @@ from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
 from pathlib import Path
 
+from schemas.contract import SPECS
+
 REPO = Path(__file__).resolve().parents[1]
 BENCH = Path(__file__).resolve().parent
 FLOOR_SQL = BENCH / "floor.sql"
-SOURCES = ("reps", "customers", "sales", "surveys")
-COLUMNS = {
-    "reps": ("rep_id", "rep_name", "team_id", "role", "hire_date", "leave_date"),
-    "customers": ("customer_id", "customer_name", "segment", "region", "created_date"),
-    "sales": (
-        "txn_id",
-        "txn_type",
-        "order_id",
-        "rep_id",
-        "customer_id",
-        "txn_date",
-        "amount",
-        "currency",
-    ),
-    "surveys": ("survey_id", "rep_id", "customer_id", "order_id", "score", "survey_date"),
-}
+SOURCES = tuple(SPECS)
+COLUMNS = {name: spec.columns for name, spec in SPECS.items()}
 # The ids a replica renames (consistently across sources, so every relation between rows of
 # one replica, planted problems included, is the same as in the original).
 ID_COLUMNS = {
