@@ -48,6 +48,16 @@ class Workspace:
         return self.home / "state"
 
     @property
+    def rulebooks(self) -> Path:
+        """Rule books promoted in this workspace (beside the repository's ``rulebooks/``)."""
+        return self.home / "rulebooks"
+
+    @property
+    def seeds(self) -> Path:
+        """The rule books compiled into dbt seed CSVs (dbt reads them through JIFEN_SEEDS)."""
+        return self.state / "seeds"
+
+    @property
     def warehouse(self) -> Path:
         """The pipeline's private DuckDB file: raw rows, validation, dbt models, history."""
         return self.state / "warehouse.duckdb"
