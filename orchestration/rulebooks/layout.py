@@ -1,0 +1,74 @@
+"""The compiled seed layout: columns of each seed and how each value is written as text.
+
+The layout is fixed by ``seeds/_rulebook.yml`` (dbt's column types); a test keeps these column
+lists equal to it. Decimals are written with exactly as many places as their column type, so
+the CSVs are the same bytes for the same books whatever way a number was typed in the YAML.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_SEEDS = REPO_ROOT / "seeds"
+REPO_RULEBOOKS = REPO_ROOT / "rulebooks"
+SCHEMA_FILE = "_rulebook.yml"
+
+SEED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "rulebooks": ("rulebook_version", "effective_from", "currency", "description"),
+    "rules": (
+        "rulebook_version",
+        "rule_id",
+        "kind",
+        "rate",
+        "points",
+        "multiplier",
+        "limit_points",
+        "min_surveys",
+        "mean_score_below",
+        "factor",
+        "family",
+        "cap_rule_id",
+        "base_rule_id",
+        "window_start",
+        "window_end",
+        "segment",
+        "roles",
+        "teams",
+        "default_target",
+        "description",
+    ),
+    "score_points": ("rulebook_version", "rule_id", "score", "points"),
+    "team_targets": ("rulebook_version", "rule_id", "team_id", "monthly_target"),
+    "tiers": ("rulebook_version", "tier", "min_points", "reward", "cash_value"),
+}
+
+RATE_PLACES = Decimal("0.0001")  # decimal(9,4): rate, multiplier, mean_score_below, factor
+AMOUNT_PLACES = Decimal("0.01")  # decimal(18,2): points, limits, targets, thresholds, cash
+
+
+def rate_text(value: Decimal | None) -> str:
+    return _fixed(value, RATE_PLACES)
+
+
+def amount_text(value: Decimal | None) -> str:
+    return _fixed(value, AMOUNT_PLACES)
+
+
+def _fixed(value: Decimal | None, places: Decimal) -> str:
+    if value is None:
+        return ""
+    fixed = value.quantize(places)
+    if fixed == 0:
+        fixed = abs(fixed)  # never "-0.00"
+    return f"{fixed:f}"
+
+
+def date_text(value: date | None) -> str:
+    return "" if value is None else value.isoformat()
+
+
+def names_text(values: tuple[str, ...]) -> str:
+    return "|".join(values)

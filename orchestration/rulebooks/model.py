@@ -1,0 +1,124 @@
+"""The typed rule book: what a YAML file means once read, with the line of every part.
+
+Every number is a ``Decimal`` made from the text written in the file (never a float), so what
+is compiled into the seeds is exactly what the author wrote.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from schemas.contract import CUSTOMERS, PROGRAM_CURRENCY
+
+RULE_KINDS = (
+    "amount_rate",
+    "first_sale",
+    "score_points",
+    "cap",
+    "gate",
+    "team_bonus",
+    "spiff",
+)
+ROW_KINDS = ("amount_rate", "first_sale", "score_points", "spiff")  # score rows, can be a family
+RESERVED_RULE_IDS = ("MANUAL_ADJUSTMENT", "PRIOR_PERIOD_ADJUSTMENT")
+SEGMENTS = dict(CUSTOMERS.enums)["segment"]
+SCORES = (1, 2, 3, 4, 5)
+CURRENCY = PROGRAM_CURRENCY
+
+COMMON_FIELDS = ("id", "kind", "description", "roles", "teams")
+KIND_FIELDS: dict[str, tuple[str, ...]] = {
+    "amount_rate": ("rate",),
+    "first_sale": ("points",),
+    "score_points": ("points_by_score",),
+    "cap": ("family", "limit"),
+    "gate": ("family", "min_surveys", "mean_score_below", "factor", "cap"),
+    "team_bonus": ("points", "default_target", "targets"),
+    "spiff": ("base", "window", "segment", "rate", "multiplier"),
+}
+OPTIONAL_FIELDS = {"roles", "teams", "cap", "targets", "segment", "rate", "multiplier"}
+TOP_LEVEL_FIELDS = (
+    "version",
+    "effective_from",
+    "currency",
+    "description",
+    "rules",
+    "tiers",
+    "rewards",
+)
+
+
+@dataclass
+class Rule:
+    id: str
+    kind: str
+    description: str
+    line: int
+    path: str  # rules[i]
+    roles: tuple[str, ...] = ()
+    teams: tuple[str, ...] = ()
+    rate: Decimal | None = None
+    points: Decimal | None = None
+    multiplier: Decimal | None = None
+    limit: Decimal | None = None
+    min_surveys: int | None = None
+    mean_score_below: Decimal | None = None
+    factor: Decimal | None = None
+    family: tuple[str, ...] = ()
+    cap: str | None = None
+    base: str | None = None
+    window_start: date | None = None
+    window_end: date | None = None
+    segment: str | None = None
+    default_target: Decimal | None = None
+    points_by_score: dict[int, Decimal] = field(default_factory=dict)
+    targets: dict[str, Decimal] = field(default_factory=dict)
+    lines: dict[str, int] = field(default_factory=dict)  # field name -> line, for later checks
+
+    def line_of(self, name: str) -> int:
+        return self.lines.get(name, self.line)
+
+
+@dataclass
+class Tier:
+    name: str
+    start: Decimal  # `from`: lowest period total of the tier (inclusive)
+    below: Decimal | None  # the tier ends below this total; None for the open-ended top tier
+    line: int
+    path: str
+
+
+@dataclass
+class Reward:
+    tier: str
+    reward: str
+    cash_value: Decimal
+    line: int
+    path: str
+
+
+@dataclass
+class RuleBook:
+    file: str
+    source: Path | None
+    version: str
+    effective_from: date | None
+    currency: str
+    description: str
+    rules: list[Rule]
+    tiers: list[Tier]
+    rewards: list[Reward]
+    lines: dict[str, int] = field(default_factory=dict)  # top-level field -> line
+    # what the file lists, readable or not: later checks stay quiet about parts already reported
+    listed_rule_ids: set[str] = field(default_factory=set)
+    listed_tiers: set[str] = field(default_factory=set)
+    listed_rewards: set[str] = field(default_factory=set)
+    tiers_readable: bool = True
+
+    def line_of(self, name: str) -> int:
+        return self.lines.get(name, 1)
+
+    def rule(self, rule_id: str) -> Rule | None:
+        return next((rule for rule in self.rules if rule.id == rule_id), None)
