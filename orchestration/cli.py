@@ -14,6 +14,7 @@ from rich.table import Table
 from orchestration.lib.period import parse_period
 from orchestration.lib.published import NothingPublished, open_published, resolve_version
 from orchestration.lib.workspace import Workspace, WorkspaceBusy
+from orchestration.rulebooks.cli import rules_app
 
 app = typer.Typer(
     help="jifen (积分): points-based sales incentives, validated, explained and versioned.",
@@ -21,6 +22,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.add_typer(rules_app, name="rules")
 console = Console()
 err = Console(stderr=True)  # errors and spinners: stdout carries only results
 
