@@ -1,10 +1,11 @@
 """pandera schemas of the landing sources, one module per source."""
 
-from schemas import customers, reps, sales, surveys
+from schemas import adjustments, customers, reps, sales, surveys
 
 SCHEMAS = {
     "reps": reps.schema,
     "customers": customers.schema,
     "sales": sales.schema,
     "surveys": surveys.schema,
+    "adjustments": adjustments.schema,
 }

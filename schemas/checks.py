@@ -50,6 +50,18 @@ def iso_date() -> pa.Check:
     return pa.Check(check, name="bad_type", error="bad_type: not a real calendar date YYYY-MM-DD")
 
 
+def year_month() -> pa.Check:
+    def check(series: pd.Series) -> pd.Series:
+        uniques = series.drop_duplicates()
+        valid = {
+            value: value == "" or (len(value) == 7 and _is_calendar_date(value + "-01"))
+            for value in uniques
+        }
+        return series.map(valid).astype(bool)
+
+    return pa.Check(check, name="bad_type", error="bad_type: not a real month YYYY-MM")
+
+
 def plain_decimal() -> pa.Check:
     return pa.Check(
         lambda s: _empty(s) | s.str.fullmatch(DECIMAL_TEXT).fillna(False).astype(bool),
@@ -74,21 +86,37 @@ def one_of(allowed: tuple[str, ...]) -> pa.Check:
     )
 
 
+def _cents(series: pd.Series, negative: bool) -> pd.Series:
+    """Plain decimals that are not zero, have at most 2 significant decimal places and fit
+    DECIMAL(18,2); negative ones too when ``negative``. Empty and unparsable text passes (it
+    is ``missing_field`` or ``bad_type``)."""
+    parts = series.str.extract(r"^([+-]?)(\d*)\.?(\d*)$")
+    sign, whole, fraction = parts[0].fillna(""), parts[1].fillna(""), parts[2].fillna("")
+    fraction = fraction.str.rstrip("0")
+    whole = whole.str.lstrip("0")
+    nonzero = (whole != "") | (fraction != "")
+    ok = nonzero & (fraction.str.len() <= 2)
+    if not negative:
+        ok &= sign != "-"
+    ok &= whole.str.len() <= MAX_INTEGER_DIGITS
+    return _empty(series) | ~series.str.fullmatch(DECIMAL_TEXT).fillna(False) | ok
+
+
 def positive_cents() -> pa.Check:
     """> 0, at most 2 significant decimal places, fits DECIMAL(18,2)."""
-
-    def check(series: pd.Series) -> pd.Series:
-        parts = series.str.extract(r"^([+-]?)(\d*)\.?(\d*)$")
-        sign, whole, fraction = parts[0].fillna(""), parts[1].fillna(""), parts[2].fillna("")
-        fraction = fraction.str.rstrip("0")
-        whole = whole.str.lstrip("0")
-        nonzero = (whole != "") | (fraction != "")
-        ok = (sign != "-") & nonzero & (fraction.str.len() <= 2)
-        ok &= whole.str.len() <= MAX_INTEGER_DIGITS
-        return _empty(series) | ~series.str.fullmatch(DECIMAL_TEXT).fillna(False) | ok
-
     return pa.Check(
-        check, name="bad_amount", error="bad_amount: amount must be > 0 with at most 2 places"
+        lambda s: _cents(s, negative=False),
+        name="bad_amount",
+        error="bad_amount: amount must be > 0 with at most 2 places",
+    )
+
+
+def nonzero_cents(column: str = "points") -> pa.Check:
+    """Not zero (either sign), at most 2 significant decimal places, fits DECIMAL(18,2)."""
+    return pa.Check(
+        lambda s: _cents(s, negative=True),
+        name="bad_amount",
+        error=f"bad_amount: {column} must be non-zero with at most 2 places",
     )
 
 
@@ -127,6 +155,8 @@ def schema_for(
             checks.append(plain_decimal())
         if column in spec.integers:
             checks.append(whole_number())
+        if column in spec.months:
+            checks.append(year_month())
         if column in enums:
             checks.append(one_of(enums[column]))
         checks.extend((extra or {}).get(column, []))

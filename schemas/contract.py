@@ -16,10 +16,24 @@ class SourceSpec:
     dates: tuple[str, ...] = ()
     decimals: tuple[str, ...] = ()
     integers: tuple[str, ...] = ()
+    months: tuple[str, ...] = ()  # YYYY-MM text, kept as text once valid
     enums: tuple[tuple[str, tuple[str, ...]], ...] = ()
     snapshot: bool = False  # reference data: later deliveries replace earlier rows
     period_date: str | None = None  # the date that places a fact row in a period
+    period_month: str | None = None  # or the YYYY-MM column that does (one of the two)
     personal: tuple[str, ...] = ()  # never published, not even in the quarantine's raw values
+
+    def __post_init__(self) -> None:
+        if self.period_date and self.period_month:
+            raise ValueError(f"{self.name}: a period comes from period_date or period_month")
+        if self.period_month and self.period_month not in self.months:
+            raise ValueError(f"{self.name}: period_month must be one of the months columns")
+
+    @property
+    def period_column(self) -> str | None:
+        """The column whose first seven characters (``YYYY-MM``) place a row in a period; None
+        for reference data, which carries no period."""
+        return self.period_date or self.period_month
 
 
 REPS = SourceSpec(
@@ -67,4 +81,18 @@ SURVEYS = SourceSpec(
     period_date="survey_date",
 )
 
-SPECS = {spec.name: spec for spec in (REPS, CUSTOMERS, SALES, SURVEYS)}
+ADJUSTMENTS = SourceSpec(
+    name="adjustments",
+    columns=("adjustment_id", "rep_id", "period", "points", "reason", "approved_by"),
+    key="adjustment_id",
+    decimals=("points",),
+    months=("period",),
+    period_month="period",
+)
+"""Manual adjustments: approved points for a rep in a period (``MANUAL_ADJUSTMENT`` lines).
+
+Facts keyed by ``adjustment_id`` across deliveries. Unlike the four sources of the contract, the
+landing folder is optional (``orchestration.lib.workspace.OPTIONAL_SOURCES``).
+"""
+
+SPECS = {spec.name: spec for spec in (REPS, CUSTOMERS, SALES, SURVEYS, ADJUSTMENTS)}

@@ -231,6 +231,30 @@ def test_unreadable_files_are_rejected_whole_with_the_file_named(
     assert not [key for key in outcomes if key[0] == "sales"]
 
 
+@pytest.mark.parametrize(
+    "name, content, problem",
+    [
+        (
+            "no_approver.csv",
+            b"adjustment_id,rep_id,period,points,reason\nA1,R1,2026-07,5,late\n",
+            "missing required column(s) approved_by",
+        ),
+        (
+            "ragged.csv",
+            b"adjustment_id,rep_id,period,points,reason,approved_by\nA1,R1,2026-07,5,5,late,M\n",
+            "Expected 6 columns, got 7",
+        ),
+    ],
+)
+def test_an_unreadable_adjustments_file_is_rejected_whole(base_landing, name, content, problem):
+    (base_landing.landing_dir("adjustments") / name).write_bytes(content)
+    reports, outcomes = run_validation(base_landing)
+    rejected = reports["adjustments"].rejected
+    assert len(rejected) == 1
+    assert name in str(rejected[0]) and problem in str(rejected[0])
+    assert not [key for key in outcomes if key[0] == "adjustments"]
+
+
 def test_header_only_file_loads_nothing_and_is_fine(base_landing):
     write_csv(base_landing, "sales", "sales_empty.csv", [])
     reports, _ = run_validation(base_landing)

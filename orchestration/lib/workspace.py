@@ -14,7 +14,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-SOURCES = ("reps", "customers", "sales", "surveys")
+SOURCES = ("reps", "customers", "sales", "surveys", "adjustments")
+OPTIONAL_SOURCES = ("adjustments",)  # a missing landing folder means "nothing landed yet"
 
 DAGSTER_YAML = """\
 telemetry:
@@ -102,7 +103,7 @@ class Workspace:
 
     def prepare(self) -> Workspace:
         """The pipeline's own folders; landing folders are the data team's (a missing one is an
-        error at ingest, never silently created)."""
+        error at ingest, never silently created; an optional source's may be absent)."""
         for path in (self.state, self.dagster_home, self.snapshots):
             path.mkdir(parents=True, exist_ok=True)
         dagster_yaml = self.dagster_home / "dagster.yaml"

@@ -6,21 +6,27 @@ from orchestration.defs.ingest.landing import ingest_source
 from orchestration.lib.period import monthly_partitions
 from orchestration.lib.resources import WorkspaceResource
 from orchestration.lib.warehouse import connect
-from orchestration.lib.workspace import SOURCES
+from orchestration.lib.workspace import OPTIONAL_SOURCES, SOURCES
 
 
 def _ingest_asset(source: str):
+    optional = source in OPTIONAL_SOURCES
+    note = " An optional source: its folder may be absent." if optional else ""
+
     @asset(
         name=f"raw_{source}",
         group_name="ingest",
         partitions_def=monthly_partitions,
         kinds={"duckdb"},
-        description=f"Every row of landing/{source}/ as text, with file, row number and SHA-256.",
+        description=f"Every row of landing/{source}/ as text, with file, row number and SHA-256."
+        + note,
     )
     def _ingest(context: AssetExecutionContext, workspace: WorkspaceResource) -> MaterializeResult:
         ws = workspace.get()
         folder = ws.landing_dir(source)
-        if not folder.is_dir():
+        if not folder.is_dir() and optional:
+            context.log.info(f"no landing folder {folder}: no {source} landed (optional source)")
+        elif not folder.is_dir():
             raise Failure(
                 description=f"the landing folder {folder} is missing. Create it (an empty folder "
                 f"is fine when no {source} file has arrived yet) or check --home / $JIFEN_HOME."

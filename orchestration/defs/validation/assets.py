@@ -13,6 +13,7 @@ from dagster import (
 
 from orchestration.defs.validation.budget import (
     DEFAULT_ERROR_BUDGET,
+    adjustment_stops,
     budget_breaches,
     period_counts,
 )
@@ -63,6 +64,7 @@ def validated_inputs(
         validate_all(con, context.log.info)
         counts = period_counts(con, period)
         breaches = budget_breaches(con, period, config.error_budget)
+        breaches += adjustment_stops(con, period, config.error_budget)
         quarantined = con.execute("select count(*) from quarantine").fetchone()[0]
     table = "\n".join(
         f"| {c.source} | {c.read} | {c.loaded} | {c.deduplicated} | {c.quarantined} |"

@@ -1,4 +1,9 @@
-"""The error budget: a close stops when too many of a period's rows were quarantined."""
+"""The error budget: a close stops when too many of a period's rows were quarantined.
+
+Manual adjustments are not budgeted (a handful of hand-made rows, where a share means nothing):
+instead any quarantined adjustment of the period that no loaded row of its ``adjustment_id``
+replaces stops the close (docs/decisions.md).
+"""
 
 from __future__ import annotations
 
@@ -6,8 +11,12 @@ from dataclasses import dataclass
 
 import duckdb
 
+from orchestration.lib.workspace import SOURCES
+
 DEFAULT_ERROR_BUDGET = 0.05
 BUDGETED_SOURCES = ("sales", "surveys")  # reference data carries no period (docs/decisions.md)
+NEVER_STOP = 1.0  # a budget of 100 %: nothing quarantined stops the run (provisional standings)
+MONTH_RE = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
 @dataclass(frozen=True)
@@ -24,7 +33,7 @@ class SourceCounts:
 
 
 def period_counts(con: duckdb.DuckDBPyConnection, period: str) -> list[SourceCounts]:
-    """Rows of each source for the period (facts by date; reference data: all rows)."""
+    """Rows of each source for the period (facts by date or month; reference data: all rows)."""
     rows = con.execute(
         """select source, sum(rows_read), sum(rows_loaded), sum(rows_deduplicated),
                   sum(rows_quarantined)
@@ -34,10 +43,7 @@ def period_counts(con: duckdb.DuckDBPyConnection, period: str) -> list[SourceCou
         [period],
     ).fetchall()
     found = {row[0]: SourceCounts(*(row[0], *(int(value) for value in row[1:]))) for row in rows}
-    return [
-        found.get(name, SourceCounts(name, 0, 0, 0, 0))
-        for name in ("reps", "customers", "sales", "surveys")
-    ]
+    return [found.get(name, SourceCounts(name, 0, 0, 0, 0)) for name in SOURCES]
 
 
 def budget_breaches(con: duckdb.DuckDBPyConnection, period: str, budget: float) -> list[str]:
@@ -56,3 +62,39 @@ def budget_breaches(con: duckdb.DuckDBPyConnection, period: str, budget: float) 
             f"({counts.share:.1%}), over the error budget of {budget:.1%} ({top})"
         )
     return messages
+
+
+def open_adjustments(con: duckdb.DuckDBPyConnection, period: str) -> list[tuple]:
+    """Quarantined adjustments that stop the close of ``period``: (file, row, adjustment_id,
+    month, reason, detail) of each quarantined row of the period, or whose month text is no real
+    month (its period is unknown, so it stops every close), unless a loaded row with the same
+    ``adjustment_id`` replaced it."""
+    return con.execute(
+        """select o.source_file, o.row_number, trim(r.adjustment_id), o.period, o.reason, o.detail
+           from row_outcomes o join raw_adjustments r using (raw_id)
+           where o.source = 'adjustments' and o.status = 'quarantined'
+             and (o.period = ? or not regexp_matches(o.period, ?))
+             and trim(r.adjustment_id) not in (select adjustment_id from validated_adjustments)
+           order by o.source_file, o.row_number""",
+        [period, MONTH_RE],
+    ).fetchall()
+
+
+def adjustment_stops(con: duckdb.DuckDBPyConnection, period: str, budget: float) -> list[str]:
+    if budget >= NEVER_STOP:
+        return []
+    rows = open_adjustments(con, period)
+    if not rows:
+        return []
+    shown = "; ".join(
+        f"{file} row {number}: {adjustment_id or '(no id)'} {reason} ({detail})"
+        for file, number, adjustment_id, _month, reason, detail in rows[:5]
+    )
+    more = f"; and {len(rows) - 5} more" if len(rows) > 5 else ""
+    return [
+        f"adjustments {period}: {len(rows)} approved adjustment(s) quarantined and not replaced "
+        f"by a loaded row with the same adjustment_id: {shown}{more}. Land a corrected row "
+        "(same adjustment_id after a row-level reason; a new adjustment_id after "
+        "duplicate_conflict), fix the roster, or close anyway with --error-budget 1 "
+        "(the close then publishes without these adjustments)"
+    ]

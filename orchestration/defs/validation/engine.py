@@ -4,6 +4,10 @@ Row-level checks run in pandera (``schemas/``); checks across rows (keys, orders
 dates of activity, returns) run here in the contract's order, each on the rows that passed the
 checks before it. The whole landing history is judged at every close: a later roster may make an
 earlier ``unknown_rep`` load, and a corrected row may replace a quarantined one.
+
+Manual adjustments (an optional source) are facts judged the same way: a key unique across
+deliveries, a known rep, active on at least one day of the adjustment's month. Their
+``validated_adjustments`` table always exists, empty when nothing was landed.
 """
 
 from __future__ import annotations
@@ -26,9 +30,12 @@ STATUS_DDL = """create or replace table validation_status (
     source VARCHAR, raw_id BIGINT, status VARCHAR, reason VARCHAR, detail VARCHAR)"""
 
 
+FACTS = ("sales", "surveys", "adjustments")
+
+
 def validate_all(con: duckdb.DuckDBPyConnection, progress: Progress = lambda _: None) -> None:
     con.execute(STATUS_DDL)
-    for source in ("reps", "customers", "sales", "surveys"):
+    for source in ("reps", "customers", "sales", "surveys", "adjustments"):
         progress(f"validating {source}: row checks")
         _row_checks(con, SPECS[source])
     for source in ("reps", "customers"):
@@ -42,7 +49,10 @@ def validate_all(con: duckdb.DuckDBPyConnection, progress: Progress = lambda _: 
         _references(con, SPECS[source])
     _unknown_orders(con)
     _over_returns(con)
-    for source in ("sales", "surveys"):
+    progress("validating adjustments: keys, references, activity")
+    _duplicates(con, SPECS["adjustments"], per_delivery=False)
+    _adjustment_references(con, SPECS["adjustments"])
+    for source in FACTS:
         con.execute(
             f"create or replace table validated_{source} as "
             f"select * from alive_{source} order by {SPECS[source].key}"
@@ -242,6 +252,30 @@ def _references(con, spec: SourceSpec) -> None:
     )
 
 
+def _adjustment_references(con, spec: SourceSpec) -> None:
+    """A known rep, active on at least one day of the adjustment's month (the contract's
+    "active in the period": hire_date <= last day and leave_date empty or >= first day)."""
+    month = spec.period_month
+    _quarantine(
+        con,
+        spec.name,
+        "unknown_rep",
+        f"""select raw_id, 'rep ' || rep_id || ' is not in the loaded reps' as detail
+            from alive_{spec.name} where rep_id not in (select rep_id from validated_reps)""",
+    )
+    _quarantine(
+        con,
+        spec.name,
+        "rep_inactive",
+        f"""select f.raw_id, 'rep ' || f.rep_id || ' is active ' || cast(r.hire_date as varchar)
+                   || '..' || coalesce(cast(r.leave_date as varchar), '')
+                   || ', not on any day of ' || f.{month} as detail
+            from alive_{spec.name} f join validated_reps r using (rep_id)
+            where r.hire_date > last_day(cast(f.{month} || '-01' as date))
+               or r.leave_date < cast(f.{month} || '-01' as date)""",
+    )
+
+
 def _unknown_orders(con) -> None:
     _quarantine(
         con,
@@ -298,10 +332,10 @@ def _finish(con) -> None:
     parts = []
     for spec in SPECS.values():
         raw_values = ", ".join(
-            f"'{column}', " + ("'(withheld)'" if column in spec.personal else column)
+            f"'{column}', " + ("'(withheld)'" if column in spec.personal else f"r.{column}")
             for column in spec.columns
         )
-        period = f"left(trim({spec.period_date}), 7)" if spec.period_date else "null"
+        period = f"left(trim(r.{spec.period_column}), 7)" if spec.period_column else "null"
         parts.append(
             f"""select '{spec.name}' as source, r.raw_id, r.source_file, r.row_number,
                        r.file_hash, {period} as period, s.status, s.reason, s.detail,
@@ -324,13 +358,12 @@ def _finish(con) -> None:
                   count(*) filter (where status = 'quarantined') as rows_quarantined
            from row_outcomes group by all order by all"""
     )
+    landed = " union all ".join(
+        f"select '{spec.name}' as source, raw_id from raw_{spec.name}" for spec in SPECS.values()
+    )
     missing = con.execute(
-        """select source, count(*) from (
-               select 'reps' as source, raw_id from raw_reps union all
-               select 'customers', raw_id from raw_customers union all
-               select 'sales', raw_id from raw_sales union all
-               select 'surveys', raw_id from raw_surveys
-           ) r anti join validation_status s using (source, raw_id) group by source"""
+        f"""select source, count(*) from ({landed}) r
+            anti join validation_status s using (source, raw_id) group by source"""
     ).fetchall()
     if missing:  # nothing may be silently dropped
         raise RuntimeError(f"rows without a validation outcome: {missing}")
