@@ -58,3 +58,21 @@
     source_row_number,
     source_file_hash
 {%- endmacro %}
+
+{#- A '|'-separated list (rule book columns family, roles, teams) contains a value; adapter-neutral. -#}
+{% macro in_list(list_column, value) -%}
+    ('|' || {{ list_column }} || '|' like '%|' || {{ value }} || '|%')
+{%- endmacro %}
+
+{#- A rule applies to a rep: empty roles/teams mean every role/team (rule book eligibility). -#}
+{% macro rule_applies_to(rule, rep) -%}
+    ({{ rule }}.roles is null or {{ in_list(rule ~ '.roles', rep ~ '.role') }})
+    and ({{ rule }}.teams is null or {{ in_list(rule ~ '.teams', rep ~ '.team_id') }})
+{%- endmacro %}
+
+{#- Lineage columns of a line derived from other lines, not from one landed row. -#}
+{% macro no_lineage() -%}
+    cast(null as {{ dbt.type_string() }}) as source_file,
+    cast(null as bigint) as source_row_number,
+    cast(null as {{ dbt.type_string() }}) as source_file_hash
+{%- endmacro %}

@@ -30,6 +30,20 @@ def _project_files() -> list[Path]:
     return files + list(SEEDS_DIR.glob("*"))
 
 
+def seeds_env(seeds_dir: Path, target: Path) -> dict[str, str]:
+    """Point dbt's seeds (the compiled rule book) at ``seeds_dir`` through JIFEN_SEEDS.
+
+    The path is given relative to the project: dbt writes a copy of every seed file to
+    ``<target>/run/jifen/<seed path>``, which for an absolute path is the seed file itself.
+    """
+    relative = os.path.relpath(seeds_dir, DBT_PROJECT_DIR)
+    for name in ("run", "compiled"):
+        written = Path(os.path.normpath(target / name / "jifen" / relative))
+        if written == seeds_dir.resolve():
+            raise RuntimeError(f"dbt would overwrite the rule book seeds in {seeds_dir}")
+    return {"JIFEN_SEEDS": relative}
+
+
 def ensure_manifest() -> Path:
     """Parse the project when the manifest is missing or older than any project file."""
     if MANIFEST.exists():

@@ -15,10 +15,15 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.lib.dbt import DBT_PROJECT_DIR, SEEDS_DIR
+from orchestration.lib.dbt import DBT_PROJECT_DIR, REPO_ROOT, SEEDS_DIR
 from orchestration.lib.workspace import Workspace
 
-CODE_DIRS = (DBT_PROJECT_DIR / "models", DBT_PROJECT_DIR / "macros", SEEDS_DIR)
+CODE_DIRS = (
+    DBT_PROJECT_DIR / "models",
+    DBT_PROJECT_DIR / "macros",
+    SEEDS_DIR,
+    REPO_ROOT / "rulebooks",
+)
 PACKAGE_DIRS = (
     Path(__file__).resolve().parents[1],
     Path(__file__).resolve().parents[2] / "schemas",
@@ -36,8 +41,8 @@ def signature(workspace: Workspace) -> str:
         digest.update(
             f"{path.relative_to(workspace.landing)}|{stat.st_size}|{stat.st_mtime_ns}".encode()
         )
-    for folder in CODE_DIRS:
-        for path in _files(folder):
+    for folder in (*CODE_DIRS, workspace.rulebooks):
+        for path in _files(folder) if folder.exists() else []:
             digest.update(path.name.encode() + path.read_bytes())
     for folder in PACKAGE_DIRS:
         for path in _files(folder, "*.py"):

@@ -1,5 +1,6 @@
--- NEW_CUSTOMER: a customer's first-ever loaded sale (earliest txn_date, then smallest txn_id)
--- earns fixed points for that sale's rep, in that sale's period.
+-- Kind first_sale (NEW_CUSTOMER in 2026.1): a customer's first-ever loaded sale (earliest
+-- txn_date, then smallest txn_id) earns fixed points for that sale's rep, in that sale's period,
+-- under the rule book version in effect on the sale's date.
 with periods as (
     select * from {{ ref('int_periods') }}
 ),
@@ -10,23 +11,37 @@ sales_in_order as (
         row_number() over (partition by customer_id order by txn_date, txn_id) as nth_sale
     from {{ ref('stg_validated__sales') }}
     where txn_type = 'sale'
+),
+
+first_sales as (
+    select
+        periods.period,
+        sales_in_order.*
+    from sales_in_order
+    inner join periods
+        on sales_in_order.txn_date between periods.period_start and periods.period_end
+    where sales_in_order.nth_sale = 1
 )
 
 select
-    periods.period,
-    'NEW_CUSTOMER:' || sales_in_order.txn_id as line_id,
-    sales_in_order.rep_id,
-    'NEW_CUSTOMER' as rule_id,
-    periods.rulebook_version,
+    first_sales.period,
+    rules.rule_id || ':' || first_sales.txn_id as line_id,
+    first_sales.rep_id,
+    rules.rule_id,
+    rules.rulebook_version,
     'sales' as source,
-    sales_in_order.txn_id as source_id,
-    {{ as_points('periods.new_customer_points') }} as points,
-    'first sale ' || sales_in_order.txn_id || ' to customer ' || sales_in_order.customer_id
-    || ' = ' || {{ decimal_text(as_points('periods.new_customer_points')) }} as explanation,
-    sales_in_order.source_file,
-    sales_in_order.source_row_number,
-    sales_in_order.source_file_hash
-from sales_in_order
-inner join periods
-    on sales_in_order.txn_date between periods.period_start and periods.period_end
-where sales_in_order.nth_sale = 1
+    first_sales.txn_id as source_id,
+    {{ as_points('rules.points') }} as points,
+    'first sale ' || first_sales.txn_id || ' to customer ' || first_sales.customer_id
+    || ' = ' || {{ decimal_text(as_points('rules.points')) }} as explanation,
+    first_sales.source_file,
+    first_sales.source_row_number,
+    first_sales.source_file_hash
+from first_sales
+inner join {{ ref('int_rulebook_calendar') }} as calendar
+    on first_sales.txn_date between calendar.valid_from and calendar.valid_to
+inner join {{ ref('rules') }} as rules
+    on calendar.rulebook_version = rules.rulebook_version and rules.kind = 'first_sale'
+inner join {{ ref('stg_validated__reps') }} as reps
+    on first_sales.rep_id = reps.rep_id
+where {{ rule_applies_to('rules', 'reps') }}

@@ -1,6 +1,8 @@
+{{ config(materialized='table') }}
 -- The periods computed in this run: the period being closed, and every closed period (one with
--- a published version), recomputed with every row now known. Each with the parameters of the
--- rule book in effect on its first day.
+-- a published version), recomputed with every row now known. Each with the rule book version in
+-- effect on its first day, which governs the period-level rules (caps, gates, team bonuses) and
+-- the tiers.
 with closing as (
     select {{ period_label() }} as period
 ),
@@ -18,19 +20,6 @@ windows as (
         periods.period = closing.period as is_closing
     from periods
     cross join closing
-),
-
-versions as (
-    select
-        windows.period,
-        rulebooks.rulebook_version,
-        rulebooks.currency,
-        row_number() over (
-            partition by windows.period order by rulebooks.effective_from desc
-        ) as recency
-    from windows
-    inner join {{ ref('rulebooks') }} as rulebooks
-        on windows.period_start >= rulebooks.effective_from
 )
 
 select
@@ -38,17 +27,8 @@ select
     windows.period_start,
     cast({{ dbt.last_day('windows.period_start', 'month') }} as date) as period_end,
     windows.is_closing,
-    versions.rulebook_version,
-    versions.currency,
-    parameters.sales_rate,
-    parameters.new_customer_points,
-    parameters.sales_cap_points,
-    parameters.gate_min_surveys,
-    parameters.gate_mean_score_below,
-    parameters.gate_factor,
-    parameters.team_bonus_points
+    calendar.rulebook_version,
+    calendar.currency
 from windows
-inner join versions
-    on windows.period = versions.period and versions.recency = 1
-inner join {{ ref('rule_parameters') }} as parameters
-    on versions.rulebook_version = parameters.rulebook_version
+inner join {{ ref('int_rulebook_calendar') }} as calendar
+    on windows.period_start between calendar.valid_from and calendar.valid_to

@@ -1,53 +1,33 @@
--- SALES: each sale earns round(amount x rate); each return deducts the same, charged to the rep
--- of the original sale, in the period of the return.
-with periods as (
-    select * from {{ ref('int_periods') }}
-),
-
-sales as (
-    select * from {{ ref('stg_validated__sales') }}
-),
-
-original_sales as (
-    select
-        order_id,
-        txn_id as sale_txn_id,
-        rep_id as sale_rep_id
-    from sales
-    where txn_type = 'sale'
+-- Kind amount_rate (SALES in 2026.1): each sale earns round(amount x rate, 2); each return
+-- deducts the same, charged to the rep of the original sale, in the period of the return. One
+-- line per row and amount_rate rule the charged rep is eligible for, under the rule book version
+-- in effect on the date the row is scored on.
+with charged as (
+    select * from {{ ref('int_sales_charged') }}
 ),
 
 scored as (
     select
-        periods.period,
-        periods.rulebook_version,
-        periods.sales_rate,
-        sales.txn_id,
-        sales.txn_type,
-        sales.order_id,
-        sales.amount,
-        sales.currency,
-        sales.source_file,
-        sales.source_row_number,
-        sales.source_file_hash,
-        original_sales.sale_txn_id,
-        case when sales.txn_type = 'sale' then 1 else -1 end as direction,
-        case
-            when sales.txn_type = 'sale' then sales.rep_id else original_sales.sale_rep_id
-        end as rep_id,
-        {{ as_points(round_half_away('sales.amount * periods.sales_rate')) }} as unsigned_points
-    from sales
-    inner join periods
-        on sales.txn_date between periods.period_start and periods.period_end
-    left join original_sales
-        on sales.txn_type = 'return' and sales.order_id = original_sales.order_id
+        charged.*,
+        rules.rule_id,
+        rules.rulebook_version,
+        rules.rate,
+        {{ as_points(round_half_away('charged.amount * rules.rate')) }} as unsigned_points
+    from charged
+    inner join {{ ref('int_rulebook_calendar') }} as calendar
+        on charged.scored_on between calendar.valid_from and calendar.valid_to
+    inner join {{ ref('rules') }} as rules
+        on calendar.rulebook_version = rules.rulebook_version and rules.kind = 'amount_rate'
+    inner join {{ ref('stg_validated__reps') }} as reps
+        on charged.rep_id = reps.rep_id
+    where {{ rule_applies_to('rules', 'reps') }}
 )
 
 select
     period,
-    'SALES:' || txn_id as line_id,
+    rule_id || ':' || txn_id as line_id,
     rep_id,
-    'SALES' as rule_id,
+    rule_id,
     rulebook_version,
     'sales' as source,
     txn_id as source_id,
@@ -56,15 +36,13 @@ select
         when txn_type = 'sale'
             then
                 'sale ' || txn_id || ' ' || {{ money_text('amount') }} || ' ' || currency
-                || ' x ' || {{ rate_text('sales_rate') }} || ' = ' || {{ decimal_text('unsigned_points') }}
+                || ' x ' || {{ rate_text('rate') }} || ' = ' || {{ decimal_text('unsigned_points') }}
         else
             'return ' || txn_id || ' of order ' || order_id || ' (sale ' || sale_txn_id || ') '
-            || {{ money_text('amount') }} || ' ' || currency || ' x ' || {{ rate_text('sales_rate') }}
+            || {{ money_text('amount') }} || ' ' || currency || ' x ' || {{ rate_text('rate') }}
             || ' = -' || {{ decimal_text('unsigned_points') }}
     end as explanation,
     source_file,
     source_row_number,
-    source_file_hash,
-    txn_type,
-    direction * amount as net_amount
+    source_file_hash
 from scored

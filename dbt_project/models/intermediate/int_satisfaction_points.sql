@@ -1,18 +1,24 @@
--- SATISFACTION: every survey of the period writes a line with the points of its score (0 too).
+-- Kind score_points (SATISFACTION in 2026.1): every survey of the period writes a line with the
+-- points of its score (0 too), under the rule book version in effect on the survey's date.
 with periods as (
     select * from {{ ref('int_periods') }}
 ),
 
 surveys as (
-    select * from {{ ref('stg_validated__surveys') }}
+    select
+        periods.period,
+        surveys.*
+    from {{ ref('stg_validated__surveys') }} as surveys
+    inner join periods
+        on surveys.survey_date between periods.period_start and periods.period_end
 )
 
 select
-    periods.period,
-    'SATISFACTION:' || surveys.survey_id as line_id,
+    surveys.period,
+    rules.rule_id || ':' || surveys.survey_id as line_id,
     surveys.rep_id,
-    'SATISFACTION' as rule_id,
-    periods.rulebook_version,
+    rules.rule_id,
+    rules.rulebook_version,
     'surveys' as source,
     surveys.survey_id as source_id,
     {{ as_points('score_points.points') }} as points,
@@ -22,9 +28,15 @@ select
     surveys.source_row_number,
     surveys.source_file_hash
 from surveys
-inner join periods
-    on surveys.survey_date between periods.period_start and periods.period_end
-inner join {{ ref('satisfaction_points') }} as score_points
+inner join {{ ref('int_rulebook_calendar') }} as calendar
+    on surveys.survey_date between calendar.valid_from and calendar.valid_to
+inner join {{ ref('rules') }} as rules
+    on calendar.rulebook_version = rules.rulebook_version and rules.kind = 'score_points'
+inner join {{ ref('score_points') }} as score_points
     on
-        periods.rulebook_version = score_points.rulebook_version
+        rules.rulebook_version = score_points.rulebook_version
+        and rules.rule_id = score_points.rule_id
         and surveys.score = score_points.score
+inner join {{ ref('stg_validated__reps') }} as reps
+    on surveys.rep_id = reps.rep_id
+where {{ rule_applies_to('rules', 'reps') }}

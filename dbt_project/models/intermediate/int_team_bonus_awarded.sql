@@ -1,74 +1,90 @@
--- TEAM_BONUS: a team whose net sales amount in the period (sales minus returns, by the team of
--- the rep charged) reaches its target pays a bonus to each member with a sale in the period.
+-- Kind team_bonus (TEAM_BONUS in 2026.1): a team whose net sales amount in the period (sales
+-- minus returns, by the current team of the rep charged) reaches its target (the rule's target
+-- for the team, else its default_target) pays the bonus to each eligible member with a sale in
+-- the period.
 with periods as (
     select * from {{ ref('int_periods') }}
 ),
 
 reps as (
-    select
-        rep_id,
-        team_id
-    from {{ ref('stg_validated__reps') }}
+    select * from {{ ref('stg_validated__reps') }}
 ),
 
-scored as (
-    select * from {{ ref('int_sales_points_scored') }}
+charged as (
+    select
+        charged.period,
+        charged.rep_id,
+        charged.txn_type,
+        charged.net_amount,
+        reps.team_id
+    from {{ ref('int_sales_charged') }} as charged
+    inner join reps on charged.rep_id = reps.rep_id
 ),
 
 team_net as (
     select
-        scored.period,
-        reps.team_id,
-        sum(scored.net_amount) as net_amount
-    from scored
-    inner join reps on scored.rep_id = reps.rep_id
-    group by scored.period, reps.team_id
+        period,
+        team_id,
+        sum(net_amount) as net_amount
+    from charged
+    group by period, team_id
 ),
 
-targets as (
+bonuses as (
     select
-        team_net.period,
+        periods.period,
+        periods.currency,
+        rules.*
+    from periods
+    inner join {{ ref('rules') }} as rules
+        on periods.rulebook_version = rules.rulebook_version and rules.kind = 'team_bonus'
+),
+
+reached as (
+    select
+        bonuses.period,
+        bonuses.rule_id,
+        bonuses.rulebook_version,
+        bonuses.currency,
+        bonuses.points,
+        bonuses.roles,
+        bonuses.teams,
         team_net.team_id,
         team_net.net_amount,
-        coalesce(specific.monthly_target, fallback.monthly_target) as monthly_target
-    from team_net
-    inner join periods on team_net.period = periods.period
-    left join {{ ref('team_targets') }} as specific
+        coalesce(targets.monthly_target, bonuses.default_target) as monthly_target
+    from bonuses
+    inner join team_net on bonuses.period = team_net.period
+    left join {{ ref('team_targets') }} as targets
         on
-            periods.rulebook_version = specific.rulebook_version
-            and team_net.team_id = specific.team_id
-    left join {{ ref('team_targets') }} as fallback
-        on
-            periods.rulebook_version = fallback.rulebook_version
-            and fallback.team_id = '*'
+            bonuses.rulebook_version = targets.rulebook_version
+            and bonuses.rule_id = targets.rule_id
+            and team_net.team_id = targets.team_id
+    where team_net.net_amount >= coalesce(targets.monthly_target, bonuses.default_target)
 ),
 
 sellers as (
     select distinct
         period,
         rep_id
-    from scored
+    from charged
     where txn_type = 'sale'
 )
 
 select
     sellers.period,
-    'TEAM_BONUS:' || sellers.rep_id as line_id,
+    reached.rule_id || ':' || sellers.rep_id as line_id,
     sellers.rep_id,
-    'TEAM_BONUS' as rule_id,
-    periods.rulebook_version,
+    reached.rule_id,
+    reached.rulebook_version,
     'team' as source,
     reps.team_id as source_id,
-    {{ as_points('periods.team_bonus_points') }} as points,
-    'team ' || reps.team_id || ' net sales ' || {{ money_text('targets.net_amount') }} || ' '
-    || periods.currency || ' >= target ' || {{ money_text('targets.monthly_target') }} || ' '
-    || periods.currency || ' = ' || {{ decimal_text(as_points('periods.team_bonus_points')) }}
+    {{ as_points('reached.points') }} as points,
+    'team ' || reps.team_id || ' net sales ' || {{ money_text('reached.net_amount') }} || ' '
+    || reached.currency || ' >= target ' || {{ money_text('reached.monthly_target') }} || ' '
+    || reached.currency || ' = ' || {{ decimal_text(as_points('reached.points')) }}
         as explanation,
-    cast(null as {{ dbt.type_string() }}) as source_file,
-    cast(null as bigint) as source_row_number,
-    cast(null as {{ dbt.type_string() }}) as source_file_hash
+    {{ no_lineage() }}
 from sellers
 inner join reps on sellers.rep_id = reps.rep_id
-inner join targets on sellers.period = targets.period and reps.team_id = targets.team_id
-inner join periods on sellers.period = periods.period
-where targets.net_amount >= targets.monthly_target
+inner join reached on sellers.period = reached.period and reps.team_id = reached.team_id
+where {{ rule_applies_to('reached', 'reps') }}

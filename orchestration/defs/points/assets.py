@@ -11,10 +11,11 @@ from dagster import AssetExecutionContext, BackfillPolicy
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_assets
 
 from orchestration.defs.publish.gate import prefetch
-from orchestration.lib.dbt import JifenDbtResource, ensure_manifest
+from orchestration.lib.dbt import JifenDbtResource, ensure_manifest, seeds_env
 from orchestration.lib.faults import crash_point
 from orchestration.lib.period import monthly_partitions, window
 from orchestration.lib.resources import WorkspaceResource
+from orchestration.rulebooks.workspace import compile_workspace
 
 translator = DagsterDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
@@ -34,6 +35,7 @@ def points_models(
     os.environ.update(window(context.partition_key).env())
     os.environ["JIFEN_WAREHOUSE"] = str(ws.warehouse)
     with ws.writer_lock():
+        os.environ.update(seeds_env(compile_workspace(ws), ws.dbt_target))
         events = dbt.cli(
             ["build", "--exclude", "resource_type:unit_test"],
             context=context,

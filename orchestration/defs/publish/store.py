@@ -16,7 +16,7 @@ from orchestration.defs.publish.hashing import rows_sha256
 from orchestration.defs.publish.tables import CHAINED_FIELDS, PUBLICATIONS_COLUMNS, VERSIONED
 from orchestration.lib.faults import crash_point
 
-RULEBOOK_SEEDS = ("rulebooks", "rule_parameters", "satisfaction_points", "team_targets", "tiers")
+RULEBOOK_SEEDS = ("rulebooks", "rules", "score_points", "team_targets", "tiers")
 
 
 class PeriodClosed(Exception):
