@@ -118,7 +118,7 @@ def _check_rules(book: RuleBook, add) -> None:
         by_id.setdefault(rule.id, rule)
     unreadable = book.listed_rule_ids - set(by_id)  # already reported where they are
 
-    def refer(rule, field_name: str, target: str, kinds: tuple[str, ...], what: str, path: str):
+    def refer(rule, field_name, target, kinds, what, path, needs):
         subject = f"rule {rule.id or rule.path}"
         if target in unreadable:
             return
@@ -130,14 +130,13 @@ def _check_rules(book: RuleBook, add) -> None:
                 f"{subject} {what} {target}, but this rule book has no rule {target}",
             )
         elif other.kind not in kinds:
-            names = " or ".join(kinds) if len(kinds) < 3 else ", ".join(kinds)
             add(
                 rule.line_of(field_name),
                 path,
-                f"{subject} {what} {target}, but {target} is a {other.kind} rule; "
-                f"it must be {'an' if names[0] in 'aeiou' else 'a'} {names} rule",
+                f"{subject} {what} {target}, but {target} is {_a(other.kind)} rule; {needs}",
             )
 
+    family_kinds = f"{', '.join(ROW_KINDS[:-1])} or {ROW_KINDS[-1]}"
     for rule in book.rules:
         for index, member in enumerate(rule.family):
             refer(
@@ -147,9 +146,18 @@ def _check_rules(book: RuleBook, add) -> None:
                 ROW_KINDS,
                 "counts in its family the rule",
                 f"{rule.path}.family[{index}]",
+                f"a family may only count {family_kinds} rules",
             )
         if rule.cap:
-            refer(rule, "cap", rule.cap, ("cap",), "uses the cap", f"{rule.path}.cap")
+            refer(
+                rule,
+                "cap",
+                rule.cap,
+                ("cap",),
+                "uses the cap",
+                f"{rule.path}.cap",
+                "a gate's cap must be a cap rule",
+            )
             cap = by_id.get(rule.cap)
             if cap is not None and cap.kind == "cap" and set(cap.family) != set(rule.family):
                 add(
@@ -167,7 +175,12 @@ def _check_rules(book: RuleBook, add) -> None:
                 ("amount_rate",),
                 "rides on the base rule",
                 f"{rule.path}.base",
+                "a spiff's base must be an amount_rate rule",
             )
+
+
+def _a(word: str) -> str:
+    return ("an " if word[0] in "aeiou" else "a ") + word
 
 
 def _check_tiers(book: RuleBook, add) -> None:
@@ -247,31 +260,35 @@ def check_set(books: Sequence[RuleBook]) -> list[Problem]:
     Reported on the later file, naming the earlier one (for a candidate: on the candidate)."""
     problems = []
     for index, book in enumerate(books):
-        for other in books[:index]:
-            if book.version and book.version == other.version:
-                problems.append(
-                    Problem(
-                        book.file,
-                        book.line_of("version"),
-                        "version",
-                        f"version {book.version} is also defined in {other.file} (line "
-                        f"{other.line_of('version')}); each rule book needs its own version label",
-                    )
+        earlier = books[:index]
+        same_label = next((o for o in earlier if book.version and o.version == book.version), None)
+        if same_label is not None:
+            problems.append(
+                Problem(
+                    book.file,
+                    book.line_of("version"),
+                    "version",
+                    f"version {book.version} is also defined in {same_label.file} (line "
+                    f"{same_label.line_of('version')}); each rule book needs its own version "
+                    "label",
                 )
-                break
-            if book.effective_from and book.effective_from == other.effective_from:
-                problems.append(
-                    Problem(
-                        book.file,
-                        book.line_of("effective_from"),
-                        "effective_from",
-                        f"version {book.version} takes effect on {book.effective_from}, the same "
-                        f"day as version {other.version} in {other.file} (line "
-                        f"{other.line_of('effective_from')}); versions need distinct effective "
-                        "dates",
-                    )
+            )
+        same_day = next(
+            (o for o in earlier if book.effective_from and o.effective_from == book.effective_from),
+            None,
+        )
+        if same_day is not None:
+            problems.append(
+                Problem(
+                    book.file,
+                    book.line_of("effective_from"),
+                    "effective_from",
+                    f"version {book.version} takes effect on {book.effective_from}, the same day "
+                    f"as version {same_day.version} in {same_day.file} (line "
+                    f"{same_day.line_of('effective_from')}); versions need distinct effective "
+                    "dates",
                 )
-                break
+            )
     return problems
 
 

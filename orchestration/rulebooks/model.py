@@ -38,7 +38,8 @@ KIND_FIELDS: dict[str, tuple[str, ...]] = {
     "team_bonus": ("points", "default_target", "targets"),
     "spiff": ("base", "window", "segment", "rate", "multiplier"),
 }
-OPTIONAL_FIELDS = {"roles", "teams", "cap", "targets", "segment", "rate", "multiplier"}
+OPTIONAL_FIELDS = {"roles", "teams", "cap", "targets", "segment"}
+OPTIONAL_BY_KIND = {"spiff": {"rate", "multiplier"}}  # exactly one of them, checked apart
 TOP_LEVEL_FIELDS = (
     "version",
     "effective_from",

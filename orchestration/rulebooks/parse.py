@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from orchestration.rulebooks.model import (
     COMMON_FIELDS,
     KIND_FIELDS,
+    OPTIONAL_BY_KIND,
     OPTIONAL_FIELDS,
     RESERVED_RULE_IDS,
     RULE_KINDS,
@@ -27,7 +28,7 @@ from orchestration.rulebooks.model import (
     Tier,
 )
 from orchestration.rulebooks.problems import Problem
-from orchestration.rulebooks.source import Document, Node
+from orchestration.rulebooks.source import Document, Node, child_path
 
 RULE_ID_RE = re.compile(r"^[A-Z][A-Z0-9_]*$")
 VERSION_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]*$")
@@ -42,7 +43,7 @@ FIELD_HELP = {
     "version": "a version label such as 2026.2",
     "effective_from": "the first day the version applies, as YYYY-MM-DD",
     "currency": "the program currency, CNY",
-    "description": "what it is, in words",
+    "description": "one sentence saying what it is or does",
     "rules": "a list of rules",
     "tiers": "a list of tiers such as {tier: bronze, from: 300, below: 800}",
     "rewards": "a mapping of each tier to {reward: ..., cash_value: ...}",
@@ -96,7 +97,7 @@ class _Reader:
         }
         for key in required:
             if key not in present:
-                where = mapping.entries[key].path if key in mapping.entries else mapping.path
+                where = child_path(mapping.path, key)
                 line = mapping.key_lines.get(key, mapping.line)
                 help_text = FIELD_HELP.get(key)
                 self.problem(
@@ -360,7 +361,8 @@ def _rule(reader: _Reader, item: Node) -> Rule | None:
         )
         return None
     allowed = (*COMMON_FIELDS[:3], *KIND_FIELDS[kind], *COMMON_FIELDS[3:])
-    required = tuple(name for name in allowed if name not in OPTIONAL_FIELDS and name != "id")
+    optional = OPTIONAL_FIELDS | OPTIONAL_BY_KIND.get(kind, set())
+    required = tuple(name for name in allowed if name not in optional and name != "id")
     required = tuple(name for name in required if name != "kind")
     fields = reader.fields(item, subject, allowed, required, f"a {kind} rule takes")
     rule = Rule(
