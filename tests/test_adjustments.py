@@ -337,3 +337,36 @@ def test_the_staging_model_reads_validated_adjustments(base_landing):
         + ("adjustments_a.csv", 1)
     ]
     assert points_type == ("DECIMAL(18,2)",)
+
+
+def test_the_validation_asset_stops_the_close_on_a_quarantined_adjustment(base_landing, capfd):
+    from dagster import materialize
+
+    from orchestration.defs.validation.assets import validated_inputs
+    from orchestration.lib.resources import WorkspaceResource
+
+    write_csv(base_landing, "adjustments", "adjustments_a.csv", [adj("A1", "R404")])
+    with connect(base_landing) as con:
+        for source in SOURCES:
+            ingest_source(base_landing, con, source, "test-run")
+    resources = {"workspace": WorkspaceResource(home=str(base_landing.home))}
+
+    def run(budget: float):
+        config = {"ops": {"validated_inputs": {"config": {"error_budget": budget}}}}
+        return materialize(
+            [validated_inputs],
+            resources=resources,
+            partition_key="2026-07-01",
+            run_config=config,
+            raise_on_error=False,
+        )
+
+    stopped = run(0.05)
+    assert not stopped.success
+    failure = next(e for e in stopped.all_events if e.is_step_failure)
+    text = failure.step_failure_data.user_failure_data.description
+    assert "adjustments 2026-07: 1 approved adjustment(s) quarantined" in text
+    assert "A1 unknown_rep (rep R404 is not in the loaded reps)" in text
+    waived = run(1.0)
+    assert waived.success
+    assert "adjustment A1 is quarantined (unknown_rep" in capfd.readouterr().err

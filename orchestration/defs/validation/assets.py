@@ -15,6 +15,7 @@ from orchestration.defs.validation.budget import (
     DEFAULT_ERROR_BUDGET,
     adjustment_stops,
     budget_breaches,
+    open_adjustments,
     period_counts,
 )
 from orchestration.defs.validation.engine import validate_all
@@ -64,7 +65,9 @@ def validated_inputs(
         validate_all(con, context.log.info)
         counts = period_counts(con, period)
         breaches = budget_breaches(con, period, config.error_budget)
-        breaches += adjustment_stops(con, period, config.error_budget)
+        stops = adjustment_stops(con, period, config.error_budget)
+        breaches += stops
+        waived = [] if stops else open_adjustments(con, period)
         quarantined = con.execute("select count(*) from quarantine").fetchone()[0]
     table = "\n".join(
         f"| {c.source} | {c.read} | {c.loaded} | {c.deduplicated} | {c.quarantined} |"
@@ -80,6 +83,12 @@ def validated_inputs(
             + "\nSee the quarantine (jifen quarantine) for the rows and fix the landing files, "
             "or raise the budget with --error-budget.",
             metadata={"counts": summary},
+        )
+    for file, number, adjustment_id, _month, reason, detail in waived:
+        context.log.warning(
+            f"adjustments/{file} row {number}: adjustment {adjustment_id or '(no id)'} is "
+            f"quarantined ({reason}: {detail}) and not in the results; the error budget of "
+            f"{config.error_budget:.0%} lets the run go on"
         )
     for key, source in zip(VALIDATED, SOURCES, strict=True):
         count = next(c for c in counts if c.source == source)
