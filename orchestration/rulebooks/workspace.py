@@ -196,9 +196,9 @@ def promote(
         )
 
     header = (
-        f"# Promoted from {candidate.name} on {date.today().isoformat()}: version {label}, "
-        f"in effect from {effective_from.isoformat()}. Never edit a version once it is used;\n"
-        "# promote a new one instead.\n"
+        f"# Promoted from {candidate.name} on {date.today().isoformat()} as version {label}, in "
+        f"effect from\n# {effective_from.isoformat()}. Never edit it once a period was closed "
+        "with it: promote a new version instead.\n"
     )
     body = re.sub(r"\A(#[^\n]*\n)*", "", text) if text.startswith("# Promoted") else text
     workspace.rulebooks.mkdir(parents=True, exist_ok=True)
