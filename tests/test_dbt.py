@@ -60,12 +60,18 @@ def test_unit_tests_of_every_rule_pass(built):
     results = json.loads((built.state / "dbt-target" / "run_results.json").read_text())
     names = {r["unique_id"].split(".")[-1] for r in results["results"]}
     assert {
-        "sales_points_round_half_away_from_zero",
-        "new_customer_first_ever_sale_only",
-        "satisfaction_points_for_every_score",
-        "sales_cap_edges",
-        "quality_gate_edges",
-        "team_bonus_at_target_for_sellers_only",
+        "calendar_versions_end_the_day_before_the_next",
+        "returns_charged_to_the_seller_and_scored_on_the_sale_date",
+        "amount_rate_rounding_returns_and_eligibility",
+        "amount_rate_effective_dating_mid_month",
+        "spiff_window_edges_segment_and_clawback",
+        "first_sale_only_by_version_and_eligibility",
+        "score_points_for_every_score",
+        "family_subtotals_sum_the_family_only",
+        "cap_edges",
+        "gate_edges",
+        "team_bonus_targets_and_eligibility",
+        "manual_adjustments_in_their_period",
         "tiers_at_exact_boundaries_and_rank_ties",
     } <= names
     assert all(r["status"] == "pass" for r in results["results"])

@@ -16,10 +16,11 @@ import duckdb
 from orchestration.defs.publish.store import input_fingerprint, rulebook_versions, stage_accounting
 from orchestration.defs.publish.tables import VERSIONED
 from orchestration.defs.validation.engine import validate_all
-from orchestration.lib.dbt import run_dbt
+from orchestration.lib.dbt import run_dbt, seeds_env
 from orchestration.lib.period import window
 from orchestration.lib.warehouse import connect
 from orchestration.lib.workspace import SOURCES, Workspace
+from orchestration.rulebooks.workspace import compile_workspace
 
 
 @dataclass
@@ -47,7 +48,7 @@ def verify_version(workspace: Workspace, period: str, version: int | None) -> Ve
         with connect(scratch) as con:
             _copy_recorded_inputs(con, workspace, period, version, seq)
             validate_all(con)
-        _dbt_build(scratch, period)
+        _dbt_build(scratch, period, compile_workspace(workspace))
         with connect(scratch) as con:
             _compare(con, workspace, result)
     return result
@@ -91,8 +92,13 @@ def _copy_recorded_inputs(con, workspace: Workspace, period: str, version: int, 
     con.execute("detach src")
 
 
-def _dbt_build(scratch: Workspace, period: str) -> None:
-    env = {**window(period).env(), "JIFEN_WAREHOUSE": str(scratch.warehouse)}
+def _dbt_build(scratch: Workspace, period: str, seeds: Path) -> None:
+    """dbt as in the close, with the workspace's rule book (versions never change once used)."""
+    env = {
+        **window(period).env(),
+        "JIFEN_WAREHOUSE": str(scratch.warehouse),
+        **seeds_env(seeds, scratch.dbt_target),
+    }
     result = run_dbt(
         "build", "--exclude", "resource_type:unit_test", env=env, target=scratch.dbt_target
     )
