@@ -10,6 +10,7 @@ import csv
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -122,13 +123,33 @@ def period_of(date_text: str | None) -> str | None:
 
 # The rule book ----------------------------------------------------------------------------------
 
+SeedSource = Workspace | Path | None
+# Kinds computed from one landed row each, and the landing source of that row.
+ROW_KINDS = {
+    "amount_rate": "sales",
+    "spiff": "sales",
+    "first_sale": "sales",
+    "score_points": "surveys",
+}
+MANUAL_ADJUSTMENT = "MANUAL_ADJUSTMENT"
+PRIOR_PERIOD_ADJUSTMENT = "PRIOR_PERIOD_ADJUSTMENT"
 
-def seed_files() -> list[Path]:
-    return sorted(SEEDS_DIR.glob("*.csv"), key=lambda path: path.name)
+
+def seeds_dir(source: SeedSource = None) -> Path:
+    """The seed CSVs a workspace's closes read: ``ws.seeds`` (compiled from its live rule books
+    at every close), else the repository's ``seeds/`` (a workspace that never closed)."""
+    if source is None:
+        return SEEDS_DIR
+    folder = source.seeds if isinstance(source, Workspace) else Path(source)
+    return folder if (folder / "rules.csv").is_file() else SEEDS_DIR
 
 
-@lru_cache(maxsize=8)
-def _read_seed(path: Path, mtime_ns: int) -> tuple[list[str], list[list[str]]]:
+def seed_files(source: SeedSource = None) -> list[Path]:
+    return sorted(seeds_dir(source).glob("*.csv"), key=lambda path: path.name)
+
+
+@lru_cache(maxsize=32)
+def _read_seed(path: Path, mtime_ns: int, size: int) -> tuple[list[str], list[list[str]]]:
     with path.open(encoding="utf-8", newline="") as handle:
         reader = csv.reader(handle)
         header = next(reader, [])
@@ -137,14 +158,18 @@ def _read_seed(path: Path, mtime_ns: int) -> tuple[list[str], list[list[str]]]:
 
 def read_seed(path: Path) -> tuple[list[str], list[list[str]]]:
     """A seed CSV as text: (header, rows). Never floats."""
-    return _read_seed(path, path.stat().st_mtime_ns)
+    stat = path.stat()
+    return _read_seed(path, stat.st_mtime_ns, stat.st_size)
 
 
-def rulebook_rows(versions: list[str]) -> dict[str, tuple[list[str], list[list[str]]]]:
-    """Each seed's rows of the given rule book versions, keyed by seed name."""
+def rulebook_rows(
+    source: SeedSource, versions: list[str]
+) -> dict[str, tuple[list[str], list[list[str]]]]:
+    """Each seed's rows of the given rule book versions, keyed by seed name, from the seeds of
+    the workspace (``seeds_dir``)."""
     wanted = set(versions)
     found = {}
-    for path in seed_files():
+    for path in seed_files(source):
         header, rows = read_seed(path)
         if "rulebook_version" in header:
             at = header.index("rulebook_version")
@@ -153,33 +178,147 @@ def rulebook_rows(versions: list[str]) -> dict[str, tuple[list[str], list[list[s
     return found
 
 
-class RuleBook:
-    """The parameters of one rule book version, as decimals, from the seeds."""
+def _split(text: str | None) -> tuple[str, ...]:
+    return tuple(part.strip() for part in (text or "").split("|") if part.strip())
 
-    def __init__(self, version: str) -> None:
+
+def _decimal(text: str | None) -> Decimal | None:
+    return Decimal(text) if text not in (None, "") else None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule of a rule book version: its kind and the kind's parameters (``None`` when the
+    kind does not use a parameter). ``values`` holds every non-empty seed value as text."""
+
+    rule_id: str
+    kind: str
+    values: dict[str, str]
+    rate: Decimal | None = None
+    points: Decimal | None = None
+    multiplier: Decimal | None = None
+    limit_points: Decimal | None = None
+    min_surveys: int | None = None
+    mean_score_below: Decimal | None = None
+    factor: Decimal | None = None
+    family: tuple[str, ...] = ()
+    cap_rule_id: str | None = None
+    base_rule_id: str | None = None
+    window_start: str | None = None
+    window_end: str | None = None
+    segment: str | None = None
+    roles: tuple[str, ...] = ()
+    teams: tuple[str, ...] = ()
+    default_target: Decimal | None = None
+    description: str = ""
+
+    @classmethod
+    def from_seed(cls, row: dict[str, str]) -> Rule:
+        def text(name: str) -> str | None:
+            value = (row.get(name) or "").strip()
+            return value or None
+
+        surveys = text("min_surveys")
+        return cls(
+            rule_id=row["rule_id"],
+            kind=row["kind"],
+            values={
+                key: value
+                for key, value in row.items()
+                if key not in ("rulebook_version", "rule_id", "kind", "description") and value
+            },
+            rate=_decimal(text("rate")),
+            points=_decimal(text("points")),
+            multiplier=_decimal(text("multiplier")),
+            limit_points=_decimal(text("limit_points")),
+            min_surveys=int(surveys) if surveys else None,
+            mean_score_below=_decimal(text("mean_score_below")),
+            factor=_decimal(text("factor")),
+            family=_split(text("family")),
+            cap_rule_id=text("cap_rule_id"),
+            base_rule_id=text("base_rule_id"),
+            window_start=text("window_start"),
+            window_end=text("window_end"),
+            segment=text("segment"),
+            roles=_split(text("roles")),
+            teams=_split(text("teams")),
+            default_target=_decimal(text("default_target")),
+            description=row.get("description") or "",
+        )
+
+    def applies_to(self, role: str | None, team: str | None) -> bool:
+        """Eligibility as in dbt: every role / team when the rule lists none."""
+        return (not self.roles or role in self.roles) and (not self.teams or team in self.teams)
+
+    @property
+    def eligibility(self) -> str:
+        parts = []
+        if self.roles:
+            parts.append("roles " + ", ".join(self.roles))
+        if self.teams:
+            parts.append("teams " + ", ".join(self.teams))
+        return "; ".join(parts) or "every rep"
+
+
+class RuleBook:
+    """One rule book version, from the seeds of a workspace: its rules by id (kind and
+    parameters as decimals), the score tables, the team targets and the tiers."""
+
+    def __init__(self, version: str, source: SeedSource = None) -> None:
         self.version = version
-        seeds = rulebook_rows([version])
+        self.folder = seeds_dir(source)
+        seeds = rulebook_rows(source, [version])
 
         def records(name: str) -> list[dict[str, str]]:
             header, rows = seeds.get(name, ([], []))
             return [dict(zip(header, row, strict=False)) for row in rows]
 
-        parameters = records("rule_parameters")
-        if not parameters:
-            raise AuditError(f"rule book {version} has no rule_parameters row in {SEEDS_DIR}")
-        self.parameters = {
-            key: value for key, value in parameters[0].items() if key != "rulebook_version"
-        }
-        self.satisfaction = {
-            int(row["score"]): Decimal(row["points"]) for row in records("satisfaction_points")
-        }
-        self.team_targets = {
-            row["team_id"]: Decimal(row["monthly_target"]) for row in records("team_targets")
-        }
+        books = records("rulebooks")
+        rules = records("rules")
+        if not rules:
+            raise AuditError(f"rule book {version} has no row in {self.folder / 'rules.csv'}")
+        self.effective_from = books[0]["effective_from"] if books else None
+        self.currency = books[0].get("currency") if books else None
+        self.description = books[0].get("description", "") if books else ""
+        self.rules: dict[str, Rule] = {row["rule_id"]: Rule.from_seed(row) for row in rules}
+        self.score_points: dict[str, dict[int, Decimal]] = {}
+        for row in records("score_points"):
+            table = self.score_points.setdefault(row["rule_id"], {})
+            table[int(row["score"])] = Decimal(row["points"])
+        self.team_targets: dict[str, dict[str, Decimal]] = {}
+        for row in records("team_targets"):
+            targets = self.team_targets.setdefault(row["rule_id"], {})
+            targets[row["team_id"]] = Decimal(row["monthly_target"])
         self.tiers = sorted((Decimal(row["min_points"]), row["tier"]) for row in records("tiers"))
 
-    def decimal(self, name: str) -> Decimal:
-        return Decimal(self.parameters[name])
+    def rule(self, rule_id: str | None) -> Rule | None:
+        return self.rules.get(rule_id or "")
 
-    def team_target(self, team_id: str) -> Decimal | None:
-        return self.team_targets.get(team_id, self.team_targets.get("*"))
+    def of_kind(self, *kinds: str) -> list[Rule]:
+        return [rule for rule in self.rules.values() if rule.kind in kinds]
+
+    def team_target(self, rule_id: str, team_id: str) -> Decimal | None:
+        """The team's own monthly target for a team_bonus rule, else the rule's default."""
+        own = self.team_targets.get(rule_id, {})
+        if team_id in own:
+            return own[team_id]
+        rule = self.rule(rule_id)
+        return rule.default_target if rule else None
+
+
+def rulebook_calendar(source: SeedSource = None) -> list[tuple[str, str]]:
+    """(effective_from, version) of every rule book version of the seeds, oldest first."""
+    path = seeds_dir(source) / "rulebooks.csv"
+    if not path.is_file():
+        return []
+    header, rows = read_seed(path)
+    found = [dict(zip(header, row, strict=False)) for row in rows]
+    return sorted((row["effective_from"], row["rulebook_version"]) for row in found)
+
+
+def version_on(calendar: list[tuple[str, str]], day: str | None) -> str | None:
+    """The version in effect on an ISO date (the latest effective_from on or before it)."""
+    if not day:
+        return None
+    found = [version for start, version in calendar if start <= day.strip()[:10]]
+    return found[-1] if found else None

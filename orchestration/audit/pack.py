@@ -1,7 +1,8 @@
 """The audit pack: one published version and everything needed to check it by hand.
 
 ``jifen-audit-<period>-v<version>/`` holds the version's published rows as CSV, its publication
-record, the rule book rows it used, the manifest of the landing files it was computed from, the
+record, the rule book rows it used (from the workspace's seeds) and the rule book YAML files they
+were compiled from, the manifest of the landing files it was computed from, the
 period's quarantine and validation counts, a README with the checking procedure, a stdlib-only
 ``check_hashes.py`` and ``SHA256SUMS``. The same folder is zipped deterministically (sorted
 entries, fixed timestamps), so the same published version gives the same bytes.
@@ -18,6 +19,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import zipfile
 from datetime import date, datetime
@@ -79,7 +81,7 @@ def write_audit_pack(ws: Workspace, period: str, version: int | None, out_dir: P
         try:
             checks = _write_contents(ws, con, staging, period, version, publication)
             (staging / "README.md").write_text(
-                _readme(period, version, publication, checks), encoding="utf-8"
+                _readme(ws, period, version, publication, checks), encoding="utf-8"
             )
             _write_checksums(staging)
         except BaseException:
@@ -144,10 +146,11 @@ def _write_contents(
     versions = [v for v in (publication.get("rulebook_version") or "").split(",") if v]
     rulebook_dir = folder / "rulebook"
     rulebook_dir.mkdir()
-    seeds = rulebook_rows(versions)
+    seeds = rulebook_rows(ws, versions)
     for seed, (header, rows) in sorted(seeds.items()):
         _write_csv(rulebook_dir / f"{seed}.csv", header, rows)
     checks["rulebook_versions"] = versions
+    checks["rulebook_sources"] = _rulebook_sources(ws, versions, seeds, rulebook_dir)
     checks["fingerprint"] = _fingerprint_check(con, publication, versions, seeds)
     manifest = _manifest(con, publication)
     _write_csv(
@@ -319,6 +322,74 @@ def _fingerprint_check(
     finally:
         memory.close()
     return fingerprint == publication.get("input_fingerprint"), fingerprint
+
+
+def _yaml_version(text: str) -> str | None:
+    found = re.search(r"""^version:\s*["']?([^"'\s#]+)""", text, re.MULTILINE)
+    return found[1] if found else None
+
+
+def _rulebook_sources(
+    ws: Workspace,
+    versions: list[str],
+    seeds: dict[str, tuple[list[str], list[list[str]]]],
+    folder: Path,
+) -> dict[str, dict]:
+    """Copy the YAML file of each version used into ``rulebook/yaml/<version>.yaml`` and say
+    whether it compiles to the pack's rows of that version (it may have been edited since)."""
+    from orchestration.rulebooks.workspace import rulebook_files
+
+    found: dict[str, dict] = {}
+    for path in rulebook_files(ws):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        version = _yaml_version(text)
+        if version not in versions or version in found:
+            continue
+        target = folder / "yaml" / f"{version}.yaml"
+        target.parent.mkdir(exist_ok=True)
+        target.write_bytes(path.read_bytes())
+        found[version] = {
+            "file": str(path),
+            "pack_file": f"rulebook/yaml/{version}.yaml",
+            "matches": _compiles_to(path, version, seeds),
+        }
+    return found
+
+
+def _compiles_to(
+    path: Path, version: str, seeds: dict[str, tuple[list[str], list[list[str]]]]
+) -> bool | None:
+    """Does the YAML file compile to the seed rows of its version? None if it cannot compile."""
+    from orchestration.rulebooks.check import check_files
+    from orchestration.rulebooks.compiler import render_seeds
+
+    try:
+        report = check_files([path], against_reps=False)
+        if not report.ok or not report.books:
+            return None
+        rendered = render_seeds(report.books)
+    except Exception:  # noqa: BLE001 - a file that does not load is "not checked", not a crash
+        return None
+    for name, content in rendered.items():
+        seed = name.removesuffix(".csv")
+        if seed not in seeds or not name.endswith(".csv"):
+            continue
+        reader = csv.reader(io.StringIO(content.decode("utf-8")))
+        header = next(reader, [])
+        compiled = [row for row in reader if row]
+        at = header.index("rulebook_version") if "rulebook_version" in header else None
+        compiled = [row for row in compiled if at is None or row[at] == version]
+        pack_header, pack_rows = seeds[seed]
+        if at is not None and pack_header == header:
+            ours = [row for row in pack_rows if row[at] == version]
+        else:
+            ours = pack_rows
+        if header != pack_header or compiled != ours:
+            return False
+    return True
 
 
 # inputs, quarantine, counts ---------------------------------------------------------------------
@@ -534,11 +605,11 @@ def _check_script() -> str:
     )
 
 
-def _readme(period: str, version: int, publication: dict, checks: dict) -> str:
+def _readme(ws: Workspace, period: str, version: int, publication: dict, checks: dict) -> str:
     books = {}
     for name in checks["rulebook_versions"]:
         try:
-            books[name] = RuleBook(name)
+            books[name] = RuleBook(name, ws)
         except AuditError:
             continue
     return render_readme(period, version, publication, checks, books)

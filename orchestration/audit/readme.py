@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from orchestration.audit._common import RuleBook
+from orchestration.audit._common import Rule, RuleBook
 from orchestration.defs.publish.tables import CHAINED_FIELDS, VERSIONED
 
 COUNT_FIELDS = ("rows_read", "rows_loaded", "rows_deduplicated", "rows_quarantined")
@@ -12,33 +12,111 @@ def _mark(passed: bool | None) -> str:
     return {True: "yes", False: "**NO**", None: "not checked"}[passed]
 
 
-def _parameters(books: dict[str, RuleBook]) -> str:
+def _rule_line(book: RuleBook, rule: Rule) -> str:
+    parameters = [f"`{key}` {value}" for key, value in rule.values.items()]
+    if rule.kind == "score_points":
+        table = book.score_points.get(rule.rule_id, {})
+        parameters.append(
+            "points by score "
+            + (", ".join(f"{score}: {points}" for score, points in sorted(table.items())) or "none")
+        )
+    if rule.kind == "team_bonus":
+        targets = book.team_targets.get(rule.rule_id, {})
+        parameters.append(
+            "team targets "
+            + (", ".join(f"{team}: {target}" for team, target in sorted(targets.items())) or "none")
+        )
+    text = "; ".join(parameters) or "no parameters"
+    described = f" — {rule.description}" if rule.description else ""
+    return f"- `{rule.rule_id}` ({rule.kind}): {text}; eligible: {rule.eligibility}{described}\n"
+
+
+def _parameters(books: dict[str, RuleBook], sources: dict[str, dict]) -> str:
     if not books:
-        return "(the rule book rows were not found in the project's seeds)\n"
+        return "(the rule book rows were not found in the workspace's seeds)\n"
     out = []
     for name, book in books.items():
-        p = book.parameters
-        scores = ", ".join(
-            f"{score}: {points}" for score, points in sorted(book.satisfaction.items())
-        )
-        targets = ", ".join(
-            f"{'every team' if team == '*' else team}: {target}"
-            for team, target in sorted(book.team_targets.items())
-        )
         tiers = ", ".join(f"{tier} from {low}" for low, tier in book.tiers)
+        source = sources.get(name)
+        origin = f"; compiled from `{source['pack_file']}`" if source else ""
+        ordered = sorted(book.rules.values(), key=lambda r: (_kind_rank(r.kind), r.rule_id))
         out.append(
-            f"Rule book `{name}` (rulebook/rule_parameters.csv and the other files in rulebook/):\n"
-            f"\n"
-            f"- `sales_rate` {p.get('sales_rate')}, `new_customer_points` "
-            f"{p.get('new_customer_points')}, `sales_cap_points` {p.get('sales_cap_points')}\n"
-            f"- quality gate: at least `gate_min_surveys` {p.get('gate_min_surveys')} surveys, "
-            f"mean below `gate_mean_score_below` {p.get('gate_mean_score_below')}, "
-            f"`gate_factor` {p.get('gate_factor')}\n"
-            f"- `team_bonus_points` {p.get('team_bonus_points')}; monthly targets: {targets}\n"
-            f"- satisfaction points by score: {scores}\n"
-            f"- tiers: {tiers}\n"
+            f"Rule book `{name}` (in effect from {book.effective_from}, currency "
+            f"{book.currency}; rows in `rulebook/*.csv`{origin}):\n\n"
+            + "".join(_rule_line(book, rule) for rule in ordered)
+            + f"- tiers: {tiers or 'none'}\n"
         )
     return "\n".join(out)
+
+
+def _kind_rank(kind: str) -> int:
+    return KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER)
+
+
+def _kinds(books: dict[str, RuleBook]) -> set[str]:
+    return {rule.kind for book in books.values() for rule in book.rules.values()}
+
+
+def _rules_of(books: dict[str, RuleBook], kind: str) -> str:
+    ids = sorted({r.rule_id for b in books.values() for r in b.rules.values() if r.kind == kind})
+    return ", ".join(f"`{rule_id}`" for rule_id in ids)
+
+
+STEPS = {
+    "amount_rate": """\
+**amount_rate lines** ({rules}; `source` = `sales`): open `landing/sales/<source_file>` and
+take data row `source_row_number` (row 1 is the first row after the CSV header; in a Parquet
+file, the first row). Check the file's SHA-256 is `source_file_hash` and the row's `txn_id` is
+the line's `source_id`. Compute `round_half_away_from_zero(amount x rate, 2)` with the rule's
+`rate`; the line's `points` is that for a `sale` and minus that for a `return`. A return is
+charged to the rep of the original sale (the explanation names it), so its row may name another
+rep, and it is scored under the rule book in effect on the original sale's date.""",
+    "spiff": """\
+**spiff lines** ({rules}; `source` = `sales`): the landed sale row (as above), scored on the
+sale's date (a return: its original sale's), which must lie in `window_start`..`window_end`;
+with a `segment`, the customer (of the original sale) must be of that segment. With a
+`multiplier`: `round_half_away_from_zero(B x (multiplier - 1), 2)` where
+B = `round_half_away_from_zero(amount x rate of base_rule_id, 2)`; else
+`round_half_away_from_zero(amount x rate, 2)`. Minus for a return.""",
+    "first_sale": """\
+**first_sale lines** ({rules}): the landed sale row (as above) is the customer's first loaded
+sale (earliest `txn_date`, then smallest `txn_id`); the line is the rule's `points`.""",
+    "score_points": """\
+**score_points lines** ({rules}; `source` = `surveys`): the row of
+`landing/surveys/<source_file>`; the line is the `points` of its `score` for the rule in
+`rulebook/score_points.csv`.""",
+    "cap": """\
+**cap lines** ({rules}; derived, no landing file): S = the sum of the rep's lines of the rules
+in the cap's `family` ('|'-separated). When S > `limit_points`, one line `limit_points - S`.""",
+    "gate": """\
+**gate lines** ({rules}; derived): with the rep's surveys of the period (one score_points line
+per survey), when there are at least `min_surveys` of them, their mean score (from the landed
+rows) is below `mean_score_below` and the rep's `family` subtotal S > 0, one line
+`-round_half_away_from_zero(factor x S', 2)`, where S' is S plus the rep's line of the cap
+`cap_rule_id` (S itself when the rep has none).""",
+    "team_bonus": """\
+**team_bonus lines** ({rules}; derived, `source_id` = the team): add up the landed `amount` of
+the amount_rate lines of every rep of the team in `rep_period_points.csv` (sales plus, returns
+minus; each `txn_id` once). When that net amount reaches the team's `monthly_target` for the
+rule in `rulebook/team_targets.csv` (the rule's `default_target` when the team has none of its
+own), every eligible rep of the team with at least one `sale` line gets the rule's `points`.""",
+}
+KIND_ORDER = ("amount_rate", "spiff", "first_sale", "score_points", "cap", "gate", "team_bonus")
+MANUAL_STEP = """\
+**MANUAL_ADJUSTMENT lines** (`source` = `adjustments`): the approved adjustment's row of
+`landing/adjustments/<source_file>` (its `adjustment_id` is the line's `source_id`, its `period`
+this period); the line is its `points`, with its `reason` and `approved_by` in the
+explanation."""
+
+
+def _steps(books: dict[str, RuleBook], rules: set[str]) -> list[str]:
+    kinds = _kinds(books)
+    steps = [
+        STEPS[kind].format(rules=_rules_of(books, kind)) for kind in KIND_ORDER if kind in kinds
+    ]
+    if "MANUAL_ADJUSTMENT" in rules:
+        steps.append(MANUAL_STEP)
+    return steps
 
 
 DESCRIBED = {"points_ledger", "rep_period_points", "rep_period_rule_points", "reward_list"}
@@ -75,6 +153,15 @@ def _checks(publication: dict, checks: dict) -> str:
         f"same SHA-256: {_mark(not landing)}",
     ]
     lines += [f"  - {problem}" for problem in landing]
+    sources = checks.get("rulebook_sources") or {}
+    for name in checks.get("rulebook_versions", []):
+        if name in sources:
+            lines.append(
+                f"- `rulebook/yaml/{name}.yaml` compiles to the rows of rule book {name} in "
+                f"`rulebook/`: {_mark(sources[name]['matches'])}"
+            )
+        else:
+            lines.append(f"- the rule book file of version {name}: not found")
     if checks.get("publication_inputs") is not None:
         same_files, same_counts = checks["publication_inputs"]
         lines.append(
@@ -102,14 +189,20 @@ def render_readme(
     period: str, version: int, publication: dict, checks: dict, books: dict[str, RuleBook]
 ) -> str:
     rules = set(checks["rules"])
+    listed = _steps(books, rules)
+    steps = "".join(
+        f"{number}. " + text.replace("\n", "\n   ") + "\n"
+        for number, text in enumerate(listed, start=3)
+    )
+    n = 3 + len(listed)
     adjustments = (
         "\n**PRIOR_PERIOD_ADJUSTMENT lines** (`source` `period`) book, in this period, what rows "
         "landed after an earlier period was closed changed in it (late facts, a later roster), "
         "per rep and rule: `adjusted_period`, `adjusted_rule_id`. The line is that period "
         "recomputed with every row known at this close, minus what was booked for it (its "
         "published lines of the rule, plus adjustments booked before). Its explanation names "
-        "the lines new, changed or gone since: find new SALES/SATISFACTION lines' rows in the "
-        "landing files by their `txn_id`/`survey_id`, gone ones in `quarantine.csv`, and "
+        "the lines new, changed or gone since: find the rows of new lines in the landing files "
+        "by their `txn_id`/`survey_id`/`adjustment_id`, gone ones in `quarantine.csv`, and "
         "check the rest against that period's own audit pack. `jifen trace` walks each one.\n"
         if "PRIOR_PERIOD_ADJUSTMENT" in rules
         else ""
@@ -130,7 +223,8 @@ The `.zip` next to it holds the same files.
 - `reward_list.csv`: the rewards of the reps with a tier
 {_other_tables()}- `publication.json`: the publication record (rule book, fingerprint, content hash,
   hash chain, row counts)
-- `rulebook/*.csv`: the rows of the rule book version(s) used, from the project's seeds
+- `rulebook/*.csv`: the rows of the rule book version(s) used, from the workspace's seeds;
+  `rulebook/yaml/<version>.yaml`: the rule book file(s) they were compiled from
 - `inputs_manifest.csv`: every landing file ingested up to the publication: source, file,
   SHA-256, rows, when (a file repeating another file's bytes is listed as `skipped`)
 - `quarantine.csv`: quarantined rows of the period's facts (`scope` `period`), of the
@@ -176,39 +270,23 @@ empty string), and `previous_hash` is the `publication_hash` of the publication 
 
 ## 3. Check a rep's total by hand
 
-{_parameters(books)}
+{_parameters(books, checks.get("rulebook_sources") or {})}
+Every ledger line names its `rulebook_version`: a line earned by a row uses the version in
+effect on the row's date (a return: its original sale's date), caps, gates and team bonuses the
+version in effect on the period's first day. A rule with `roles` or `teams` applies only to reps
+whose role and team (in the roster) are listed.
 Points are decimals with 2 places; a computed line is rounded **half away from zero** to 2
 places (0.125 -> 0.13, -0.125 -> -0.13).
 
 1. Pick a rep in `rep_period_points.csv`: note `rep_id`, `team_id`, `total_points` and `tier`.
 2. Filter `points_ledger.csv` to that `rep_id`. Every line has a `rule_id` and an
    `explanation` saying how it was computed.
-3. **SALES lines** (`source` = `sales`): open `landing/sales/<source_file>` and take data row
-   `source_row_number` (row 1 is the first row after the CSV header; in a Parquet file, the
-   first row). Check the file's SHA-256 is `source_file_hash` and the row's `txn_id` is the
-   line's `source_id`. Compute `round_half_away_from_zero(amount x sales_rate, 2)`; the line's
-   `points` is that for a `sale` and minus that for a `return`. A return is charged to the rep of
-   the original sale (the explanation names it), so its row may name another rep.
-4. **NEW_CUSTOMER lines**: the landed sale row (same way as step 3) is the customer's first
-   loaded sale; the line is `new_customer_points`.
-5. **SATISFACTION lines** (`source` = `surveys`): the row of `landing/surveys/<source_file>`;
-   the line is the `points` of its `score` in `rulebook/satisfaction_points.csv`.
-6. **SALES_CAP** (derived, no landing file): S = the sum of the rep's SALES lines. When
-   S > `sales_cap_points`, one line `sales_cap_points - S`.
-7. **QUALITY_GATE** (derived): with the rep's SATISFACTION lines (one per survey), when there
-   are at least `gate_min_surveys` of them, their mean score (from the landed rows) is below
-   `gate_mean_score_below` and S > 0, one line
-   `-round_half_away_from_zero(gate_factor x min(S, sales_cap_points), 2)`.
-8. **TEAM_BONUS** (derived, `source_id` = the team): add up the landed `amount` of the SALES
-   lines of every rep of the team in `rep_period_points.csv` (sales plus, returns minus). When
-   that net amount reaches the team's `monthly_target` in `rulebook/team_targets.csv` (the `*`
-   row when the team has none of its own), every rep of the team with at least one `sale` line
-   gets `team_bonus_points`.
-{adjustments}9. Add up the rep's lines: the sum must equal `total_points` exactly, and each rule's
-   sum must equal the rep's row of that rule in `rep_period_rule_points.csv`.
-10. The tier is the highest row of `rulebook/tiers.csv` whose `min_points` <= `total_points`
-   (none below the lowest); `reward_list.csv` shows its `reward` and `cash_value`.
-11. Ranks: `company_rank` is the rank by `total_points`, highest first, ties sharing a rank
+{steps}{adjustments}{n}. Add up the rep's lines: the sum must equal `total_points` exactly, and each
+   rule's sum must equal the rep's row of that rule in `rep_period_rule_points.csv`.
+{n + 1}. The tier is the highest row of `rulebook/tiers.csv` (of the version in effect on the
+   period's first day) whose `min_points` <= `total_points` (none below the lowest);
+   `reward_list.csv` shows its `reward` and `cash_value`.
+{n + 2}. Ranks: `company_rank` is the rank by `total_points`, highest first, ties sharing a rank
    (1, 2, 2, 4); `team_rank` the same within the team.
 
 ## 4. Quarantine and counts

@@ -1,11 +1,13 @@
 """Walk one published ledger line back to the values as landed.
 
-A line earned by a landed row (``source`` ``sales``/``surveys``) carries its lineage: the landing
-file, the row number in it and the file's SHA-256 at ingestion. The trace fetches that row from
-the warehouse's ``raw_<source>`` (every value as text, exactly as read), re-reads the row from
-the landing file if it is still there, and recomputes the line's points from the raw values
-under the line's rule book. A derived line (cap, gate, team bonus, adjustment) carries no
-lineage: the trace returns the lines it is computed from, each traced the same way.
+A line earned by a landed row (``source`` ``sales``/``surveys``/``adjustments``) carries its
+lineage: the landing file, the row number in it and the file's SHA-256 at ingestion. The trace
+fetches that row from the warehouse's ``raw_<source>`` (every value as text, exactly as read),
+re-reads the row from the landing file if it is still there, and recomputes the line's points
+from the raw values under the line's rule book, by the rule's *kind* (amount_rate, spiff,
+first_sale, score_points; a MANUAL_ADJUSTMENT is its landed points). A derived line (cap, gate,
+team bonus, prior-period adjustment) carries no lineage: the trace returns the lines it is
+computed from, each traced the same way. The rule books are the workspace's seeds.
 """
 
 from __future__ import annotations
@@ -18,8 +20,12 @@ from typing import Any
 import duckdb
 
 from orchestration.audit._common import (
+    MANUAL_ADJUSTMENT,
+    PRIOR_PERIOD_ADJUSTMENT,
+    ROW_KINDS,
     AuditError,
     LineNotFound,
+    Rule,
     RuleBook,
     columns_of,
     fetch_dicts,
@@ -27,24 +33,25 @@ from orchestration.audit._common import (
     open_warehouse,
     resolve_version,
     round_half_away,
+    rulebook_calendar,
+    seeds_dir,
+    version_on,
 )
 from orchestration.defs.ingest.reader import FileRejected, read_landing_file, sha256_of
 from orchestration.lib.workspace import Workspace
 from schemas.contract import SPECS
 
-LANDED_SOURCES = ("sales", "surveys")
+LANDED_SOURCES = ("sales", "surveys", "adjustments")
 MAX_DEPTH = 3
-
-LANDED_RULES = {"SALES": "sales", "NEW_CUSTOMER": "sales", "SATISFACTION": "surveys"}
+MANUAL = "manual_adjustment"  # the kind the trace gives MANUAL_ADJUSTMENT lines
+# Kinds whose late rows an adjustment recomputes line by line (a first sale depends on every
+# other sale of the customer: its late lines are shown, not recomputed).
+RECOMPUTED_LATE = ("amount_rate", "spiff", "score_points", MANUAL)
+SALE_KINDS = tuple(kind for kind, source in ROW_KINDS.items() if source == "sales")
 # How an adjustment names the lines behind it (int_prior_period_adjustments.sql).
 CHANGED_LINES = re.compile(
     r"lines new or changed since (?P<period>\S+) v(?P<version>\d+): (?P<ids>[^()]*)\)\s*$"
 )
-
-DERIVED_FROM = {
-    "SALES_CAP": ("SALES",),
-    "QUALITY_GATE": ("SALES", "SATISFACTION"),
-}
 
 
 def trace_line(ws: Workspace, line_id: str, period: str, version: int | None = None) -> dict:
@@ -119,7 +126,9 @@ class _Tracer:
         self.history_columns = set(columns_of(warehouse, "points_ledger", "published"))
         self.files: dict[tuple[str, str], dict] = {}
         self.file_rows: dict[tuple[str, str], list[dict] | str] = {}
-        self.rulebooks: dict[str, RuleBook] = {}
+        self.rulebooks: dict[str, RuleBook | None] = {}
+        self.calendar = rulebook_calendar(ws)
+        self.reps: dict[str, tuple[str | None, str | None] | None] = {}
 
     # published lines ----------------------------------------------------------------------------
 
@@ -136,7 +145,7 @@ class _Tracer:
         return rows[0] if rows else None
 
     def rep_lines(self, period: str, version: int, reps: list[str], rules: tuple[str, ...]):
-        if not reps:
+        if not reps or not rules:
             return []
         rep_marks = ", ".join("?" for _ in reps)
         rule_marks = ", ".join("?" for _ in rules)
@@ -163,23 +172,81 @@ class _Tracer:
         )
         return len(rows) == 1 and rows[0] == {name: line[name] for name in common}
 
+    # rule books ---------------------------------------------------------------------------------
+
     def _rulebook(self, version: str | None) -> RuleBook | None:
         if not version:
             return None
         if version not in self.rulebooks:
             try:
-                self.rulebooks[version] = RuleBook(version)
+                self.rulebooks[version] = RuleBook(version, self.ws)
             except AuditError:
-                return None
+                self.rulebooks[version] = None
         return self.rulebooks[version]
+
+    def _kind(self, rule_id: str | None, version: str | None) -> str | None:
+        """The kind of a rule in a version; any version's when it is not in that one."""
+        if rule_id == MANUAL_ADJUSTMENT:
+            return MANUAL
+        if rule_id == PRIOR_PERIOD_ADJUSTMENT:
+            return PRIOR_PERIOD_ADJUSTMENT
+        for name in [version] + [v for _, v in reversed(self.calendar) if v != version]:
+            book = self._rulebook(name)
+            rule = book.rule(rule_id) if book else None
+            if rule is not None:
+                return rule.kind
+        return None
+
+    def _rules_of_kind(self, period: str, version: int, book: RuleBook, kind: str) -> tuple:
+        """Rule ids of a kind in the period's book and among the version's lines (row-level
+        lines of a month may come from more than one rule book version)."""
+        found = {rule.rule_id for rule in book.of_kind(kind)}
+        for rule_id, rulebook_version in self.published.execute(
+            "select distinct rule_id, rulebook_version from points_ledger "
+            "where period = ? and version = ?",
+            [period, version],
+        ).fetchall():
+            if self._kind(rule_id, rulebook_version) == kind:
+                found.add(rule_id)
+        return tuple(sorted(found))
+
+    def _rep(self, rep_id: str | None) -> tuple[str | None, str | None] | None:
+        """(role, team) of a rep in the roster loaded now (eligibility uses the current one)."""
+        if rep_id is None:
+            return None
+        if rep_id not in self.reps:
+            found = self.warehouse.execute(
+                "select role, team_id from validated_reps where rep_id = ?", [rep_id]
+            ).fetchone()
+            self.reps[rep_id] = (found[0], found[1]) if found else None
+        return self.reps[rep_id]
+
+    def _eligible(self, rule: Rule, rep_id: str, facts: dict, problems: list[str]) -> None:
+        if not rule.roles and not rule.teams:
+            return
+        rep = self._rep(rep_id)
+        facts["eligibility"] = {"rule_id": rule.rule_id, "rule": rule.eligibility}
+        if rep is None:
+            problems.append(f"rep {rep_id} is not in the loaded reps: {rule.rule_id} eligibility")
+            return
+        facts["eligibility"].update(rep_role=rep[0], rep_team=rep[1])
+        if not rule.applies_to(*rep):
+            problems.append(
+                f"rep {rep_id} (role {rep[0]}, team {rep[1]}) is not eligible for "
+                f"{rule.rule_id} ({rule.eligibility})"
+            )
 
     # the trace ----------------------------------------------------------------------------------
 
     def trace(self, line: dict, depth: int) -> dict:
+        rule, version = line.get("rule_id"), line.get("rulebook_version")
+        book = self._rulebook(version)
+        kind = self._kind(rule, version)
         result: dict[str, Any] = {
             "line": line,
             "line_matches_history": self._matches_history(line),
             "kind": "derived",
+            "rule_kind": kind,
             "landed": None,
             "derived_from": None,
             "inputs": [],
@@ -195,25 +262,34 @@ class _Tracer:
                 "the readers' copy of this line differs from the warehouse's history "
                 "(run `jifen verify-chain`)"
             )
+        if book is None and kind not in (MANUAL, PRIOR_PERIOD_ADJUSTMENT):
+            problems.append(
+                f"rule book {version} is not in the workspace's seeds ({seeds_dir(self.ws)})"
+            )
+        elif kind is None:
+            problems.append(f"rule {rule} is in no rule book of the workspace's seeds")
         has_lineage = line.get("source_file") is not None
         if has_lineage:
             result["kind"] = "landed"
             result["landed"] = self._landed(line, problems)
+            raw = result["landed"]["raw"]
+            if raw is not None and (book is not None or kind == MANUAL):
+                result["recomputed_points"] = self._recompute_row(
+                    rule, kind, raw, book, line, result["facts"], problems
+                )
         elif line.get("source") in LANDED_SOURCES:
             problems.append(f"a {line['source']} line without lineage (source_file is empty)")
-        rule = line.get("rule_id")
-        book = self._rulebook(line.get("rulebook_version"))
         if has_lineage:
-            raw = result["landed"]["raw"]
-            if raw is not None and book is not None:
-                result["recomputed_points"] = _recompute_landed(rule, raw, book, result["facts"])
-        if rule in DERIVED_FROM and not has_lineage:
-            self._derived_rep_rules(line, result, book, depth)
-        elif rule == "TEAM_BONUS" and not has_lineage:
-            self._team_bonus(line, result, book, depth)
-        elif line.get("adjusted_period"):
+            pass  # recomputed above from its own row
+        elif line.get("adjusted_period") or kind == PRIOR_PERIOD_ADJUSTMENT:
             self._adjustment(line, result, depth)
-        elif not has_lineage:
+        elif book is not None and kind == "cap":
+            self._cap(line, result, book, depth)
+        elif book is not None and kind == "gate":
+            self._gate(line, result, book, depth)
+        elif book is not None and kind == "team_bonus":
+            self._team_bonus(line, result, book, depth)
+        else:
             problems.append(f"the audit knows no inputs of a {rule} line without lineage")
         if result["recomputed_points"] is not None:
             result["recomputed_matches"] = result["recomputed_points"] == line["points"]
@@ -229,54 +305,259 @@ class _Tracer:
             return []
         return [self.trace(line, depth + 1) for line in lines]
 
-    def _derived_rep_rules(self, line: dict, result: dict, book: RuleBook | None, depth: int):
-        rule, rep = line["rule_id"], line["rep_id"]
-        rules = DERIVED_FROM[rule]
-        result["derived_from"] = (
-            f"the {' and '.join(rules)} lines of rep {rep} in {line['period']} v{line['version']}"
+    # row-level kinds ----------------------------------------------------------------------------
+
+    def _original_sale(self, order_id: str | None) -> dict | None:
+        if not order_id:
+            return None
+        rows = fetch_dicts(
+            self.warehouse,
+            "select txn_id, rep_id, customer_id, cast(txn_date as varchar) as txn_date "
+            "from validated_sales where txn_type = 'sale' and order_id = ? "
+            "order by txn_date, txn_id limit 1",
+            [order_id.strip()],
         )
-        inputs = self._inputs(self.rep_lines(line["period"], line["version"], [rep], rules), depth)
-        result["inputs"] = inputs
-        facts = result["facts"]
-        sales = sum(
-            (i["line"]["points"] for i in inputs if i["line"]["rule_id"] == "SALES"),
+        return rows[0] if rows else None
+
+    def _sale_facts(self, raw: dict, facts: dict, problems: list[str]) -> dict | None:
+        """A sale or return as dbt scores it: the rep charged, the customer and the date it is
+        scored on (a return: its original sale's)."""
+        txn_type = raw["txn_type"].strip()
+        amount = Decimal(raw["amount"].strip())
+        sale = {
+            "txn_type": txn_type,
+            "amount": amount,
+            "rep_id": raw["rep_id"].strip(),
+            "customer_id": raw["customer_id"].strip(),
+            "scored_on": raw["txn_date"].strip(),
+        }
+        if txn_type == "return":
+            original = self._original_sale(raw.get("order_id"))
+            if original is None:
+                problems.append(f"return of order {raw.get('order_id')}: no loaded sale now")
+                return None
+            sale.update(
+                rep_id=original["rep_id"],
+                customer_id=original["customer_id"],
+                scored_on=original["txn_date"],
+                original_sale=original["txn_id"],
+            )
+        facts.update(
+            txn_type=txn_type,
+            amount=amount,
+            scored_on=sale["scored_on"],
+            charged_rep=sale["rep_id"],
+        )
+        if "original_sale" in sale:
+            facts["original_sale"] = sale["original_sale"]
+        return sale
+
+    def _segment(self, customer_id: str) -> str | None:
+        found = self.warehouse.execute(
+            "select segment from validated_customers where customer_id = ?", [customer_id]
+        ).fetchone()
+        return found[0] if found else None
+
+    def _row_version(self, kind: str | None, raw: dict) -> str | None:
+        """The rule book version in effect on the date a landed row is scored on."""
+        try:
+            if kind in SALE_KINDS:
+                sale = self._sale_facts(raw, {}, [])
+                return version_on(self.calendar, sale["scored_on"]) if sale else None
+            if kind == "score_points":
+                return version_on(self.calendar, raw["survey_date"])
+            if kind == MANUAL:
+                return version_on(self.calendar, f"{raw['period'].strip()}-01")
+        except (ArithmeticError, KeyError, AttributeError):
+            return None
+        return None
+
+    def _recompute_row(
+        self,
+        rule_id: str,
+        kind: str | None,
+        raw: dict,
+        book: RuleBook | None,
+        line: dict,
+        facts: dict,
+        problems: list[str],
+    ) -> Decimal | None:
+        """A landed line's points from its raw values under its rule's kind, or None."""
+        try:
+            if kind == MANUAL:
+                facts.update(
+                    adjustment_period=raw["period"].strip(),
+                    reason=raw["reason"].strip(),
+                    approved_by=raw["approved_by"].strip(),
+                )
+                if line.get("period") and raw["period"].strip() != line["period"]:
+                    problems.append(
+                        f"the adjustment is for {raw['period'].strip()}, not {line['period']}"
+                    )
+                return round_half_away(Decimal(raw["points"].strip()))
+            rule = book.rule(rule_id) if book else None
+            if rule is None:
+                return None
+            facts["rule"] = {"kind": rule.kind, **rule.values}
+            rep = line.get("rep_id")
+            if kind in SALE_KINDS:
+                sale = self._sale_facts(raw, facts, problems)
+                if sale is None:
+                    return None
+                if rep is not None and sale["rep_id"] != rep:
+                    problems.append(f"the row is charged to rep {sale['rep_id']}, not {rep}")
+                if line.get("rulebook_version") is not None:
+                    in_effect = version_on(self.calendar, sale["scored_on"])
+                    if in_effect != line["rulebook_version"]:
+                        problems.append(
+                            f"scored on {sale['scored_on']}, when rule book {in_effect} was in "
+                            f"effect, not {line['rulebook_version']}"
+                        )
+                self._eligible(rule, sale["rep_id"], facts, problems)
+                sign = -1 if sale["txn_type"] == "return" else 1
+                if kind == "amount_rate":
+                    facts["rate"] = rule.rate
+                    return sign * round_half_away(sale["amount"] * rule.rate)
+                if kind == "first_sale":
+                    if sale["txn_type"] != "sale":
+                        problems.append("a first_sale line on a return")
+                    first = self.warehouse.execute(
+                        "select txn_id from validated_sales where txn_type = 'sale' and "
+                        "customer_id = ? order by txn_date, txn_id limit 1",
+                        [sale["customer_id"]],
+                    ).fetchone()
+                    facts["customer_first_sale_now"] = first[0] if first else None
+                    return rule.points
+                return self._spiff(rule, book, sale, sign, facts, problems)
+            if kind == "score_points":
+                score = int(raw["score"].strip())
+                facts["score"] = score
+                if rep is not None and raw["rep_id"].strip() != rep:
+                    problems.append(f"the survey is of rep {raw['rep_id'].strip()}, not {rep}")
+                self._eligible(rule, raw["rep_id"].strip(), facts, problems)
+                return book.score_points.get(rule_id, {}).get(score)
+        except (ArithmeticError, KeyError, ValueError, AttributeError, TypeError):
+            return None
+        return None
+
+    def _spiff(
+        self, rule: Rule, book: RuleBook, sale: dict, sign: int, facts: dict, problems: list[str]
+    ) -> Decimal | None:
+        base = book.rule(rule.base_rule_id)
+        day = sale["scored_on"]
+        facts.update(
+            window=f"{rule.window_start}..{rule.window_end}", base_rule_id=rule.base_rule_id
+        )
+        if not (rule.window_start or "") <= day <= (rule.window_end or "9999-12-31"):
+            problems.append(f"scored on {day}, outside the window {facts['window']}")
+        if rule.segment:
+            segment = self._segment(sale["customer_id"])
+            facts.update(customer_id=sale["customer_id"], segment=segment)
+            if segment != rule.segment:
+                problems.append(f"customer {sale['customer_id']} is {segment}, not {rule.segment}")
+        if base is None or base.kind != "amount_rate":
+            problems.append(f"the base rule {rule.base_rule_id} is not an amount_rate rule")
+            return None
+        self._eligible(base, sale["rep_id"], facts, problems)
+        if rule.multiplier is not None:
+            base_points = round_half_away(sale["amount"] * base.rate)
+            facts.update(base_rate=base.rate, base_points=base_points, multiplier=rule.multiplier)
+            return sign * round_half_away(base_points * (rule.multiplier - 1))
+        facts["rate"] = rule.rate
+        return sign * round_half_away(sale["amount"] * rule.rate)
+
+    # derived kinds ------------------------------------------------------------------------------
+
+    def _family_subtotal(self, line: dict, family: tuple[str, ...]) -> Decimal:
+        return sum(
+            (
+                row["points"]
+                for row in self.rep_lines(line["period"], line["version"], [line["rep_id"]], family)
+            ),
             Decimal("0.00"),
         )
-        facts["sales_subtotal"] = sales
-        if book is None:
-            return
-        cap = book.decimal("sales_cap_points")
-        facts["sales_cap_points"] = cap
-        problems = result["problems"]
-        if rule == "SALES_CAP":
-            if sales <= cap:
-                problems.append(f"SALES subtotal {sales} does not exceed the cap {cap}")
-            result["recomputed_points"] = cap - sales
-            return
-        scores = []
-        for item in inputs:
-            if item["line"]["rule_id"] == "SATISFACTION":
-                raw = (item["landed"] or {}).get("raw") or {}
-                try:
-                    scores.append(int(str(raw.get("score", "")).strip()))
-                except ValueError:
-                    problems.append(f"{item['line']['line_id']}: no landed score to recount")
-        facts["survey_count"] = len(scores)
-        if scores:
-            facts["mean_score"] = round_half_away(Decimal(sum(scores)) / len(scores))
-        minimum = int(book.parameters["gate_min_surveys"])
-        below = book.decimal("gate_mean_score_below")
-        if len(scores) < minimum:
-            problems.append(f"only {len(scores)} surveys, the gate needs {minimum}")
-        elif Decimal(sum(scores)) >= below * len(scores):
-            problems.append(f"mean score {facts['mean_score']} is not below {below}")
-        if sales <= 0:
-            problems.append(f"SALES subtotal {sales} is not above 0")
-        result["recomputed_points"] = -round_half_away(
-            book.decimal("gate_factor") * min(sales, cap)
-        )
 
-    def _team_bonus(self, line: dict, result: dict, book: RuleBook | None, depth: int):
+    def _cap(self, line: dict, result: dict, book: RuleBook, depth: int) -> None:
+        rule, rep = book.rule(line["rule_id"]), line["rep_id"]
+        family = rule.family
+        result["derived_from"] = (
+            f"the {' and '.join(family)} lines of rep {rep} in {line['period']} v{line['version']}"
+        )
+        inputs = self._inputs(self.rep_lines(line["period"], line["version"], [rep], family), depth)
+        result["inputs"] = inputs
+        facts, problems = result["facts"], result["problems"]
+        subtotal = sum((i["line"]["points"] for i in inputs), Decimal("0.00"))
+        facts.update(family=family, family_subtotal=subtotal, limit_points=rule.limit_points)
+        self._eligible(rule, rep, facts, problems)
+        if subtotal <= rule.limit_points:
+            problems.append(
+                f"{'+'.join(family)} subtotal {subtotal} does not exceed the cap "
+                f"{rule.limit_points}"
+            )
+        result["recomputed_points"] = rule.limit_points - subtotal
+
+    def _gate(self, line: dict, result: dict, book: RuleBook, depth: int) -> None:
+        rule, rep = book.rule(line["rule_id"]), line["rep_id"]
+        period, version = line["period"], line["version"]
+        family = rule.family
+        scored = tuple(
+            r for r in self._rules_of_kind(period, version, book, "score_points") if r not in family
+        )
+        rules = (*family, *scored)
+        result["derived_from"] = (
+            f"the {' and '.join(rules)} lines of rep {rep} in {period} v{version}"
+        )
+        inputs = self._inputs(self.rep_lines(period, version, [rep], rules), depth)
+        result["inputs"] = inputs
+        facts, problems = result["facts"], result["problems"]
+        subtotal = sum(
+            (i["line"]["points"] for i in inputs if i["line"]["rule_id"] in family),
+            Decimal("0.00"),
+        )
+        facts.update(family=family, family_subtotal=subtotal)
+        self._eligible(rule, rep, facts, problems)
+        scores: dict[str, int] = {}  # one score per survey, whatever rules scored it
+        for item in inputs:
+            if item["line"]["rule_id"] not in scored:
+                continue
+            raw = (item["landed"] or {}).get("raw") or {}
+            try:
+                scores[item["line"]["source_id"]] = int(str(raw.get("score", "")).strip())
+            except ValueError:
+                problems.append(f"{item['line']['line_id']}: no landed score to recount")
+        count, total = len(scores), sum(scores.values())
+        facts["survey_count"] = count
+        if scores:
+            facts["mean_score"] = round_half_away(Decimal(total) / count)
+        if count < rule.min_surveys:
+            problems.append(f"only {count} surveys, the gate needs {rule.min_surveys}")
+        elif Decimal(total) >= rule.mean_score_below * count:
+            problems.append(
+                f"mean score {facts['mean_score']} is not below {rule.mean_score_below}"
+            )
+        if subtotal <= 0:
+            problems.append(f"{'+'.join(family)} subtotal {subtotal} is not above 0")
+        capped = subtotal
+        cap = book.rule(rule.cap_rule_id) if rule.cap_rule_id else None
+        if cap is not None and cap.kind == "cap":
+            capped_family = (
+                subtotal if cap.family == family else self._family_subtotal(line, cap.family)
+            )
+            rep_info = self._rep(rep)
+            applies = rep_info is None or cap.applies_to(*rep_info)
+            if applies and capped_family > cap.limit_points:
+                capped = subtotal + cap.limit_points - capped_family
+            facts.update(cap_rule_id=cap.rule_id, limit_points=cap.limit_points)
+        elif rule.cap_rule_id:
+            problems.append(
+                f"the gate's cap {rule.cap_rule_id} is not a cap of rule book {book.version}"
+            )
+        facts["capped_subtotal"] = capped
+        facts["factor"] = rule.factor
+        result["recomputed_points"] = -round_half_away(rule.factor * capped)
+
+    def _team_bonus(self, line: dict, result: dict, book: RuleBook, depth: int) -> None:
+        rule = book.rule(line["rule_id"])
         team = line.get("source_id")
         period, version = line["period"], line["version"]
         members = [
@@ -287,39 +568,46 @@ class _Tracer:
                 [period, version, team],
             ).fetchall()
         ]
+        sales_rules = self._rules_of_kind(period, version, book, "amount_rate")
         result["derived_from"] = (
-            f"the SALES lines of team {team}'s reps in {period} v{version} "
-            f"({', '.join(members) or 'none'})"
+            f"the {' and '.join(sales_rules)} lines of team {team}'s reps in {period} "
+            f"v{version} ({', '.join(members) or 'none'})"
         )
-        inputs = self._inputs(self.rep_lines(period, version, members, ("SALES",)), depth)
+        inputs = self._inputs(self.rep_lines(period, version, members, sales_rules), depth)
         result["inputs"] = inputs
         facts, problems = result["facts"], result["problems"]
         net = Decimal("0.00")
+        counted: set[str] = set()  # a row with lines of two amount_rate rules counts once
         for item in inputs:
+            txn = item["line"]["source_id"]
+            if txn in counted:
+                continue
+            counted.add(txn)
             raw = (item["landed"] or {}).get("raw")
             if raw is None:
                 problems.append(f"{item['line']['line_id']}: no landed amount to add up")
                 continue
-            sign = -1 if raw.get("txn_type") == "return" else 1
+            sign = -1 if raw.get("txn_type", "").strip() == "return" else 1
             net += sign * Decimal(raw["amount"].strip())
         facts["team_id"] = team
         facts["team_members"] = members
         facts["team_net_amount"] = net
         sold = any(
             i["line"]["rep_id"] == line["rep_id"]
-            and ((i["landed"] or {}).get("raw") or {}).get("txn_type") == "sale"
+            and ((i["landed"] or {}).get("raw") or {}).get("txn_type", "").strip() == "sale"
             for i in inputs
         )
         facts["rep_has_a_sale"] = sold
         if not sold:
             problems.append(f"rep {line['rep_id']} has no sale in {period}")
-        if book is None:
-            return
-        target = book.team_target(team)
+        self._eligible(rule, line["rep_id"], facts, problems)
+        target = book.team_target(rule.rule_id, team)
         facts["team_target"] = target
         if target is None or net < target:
             problems.append(f"team net amount {net} does not reach the target {target}")
-        result["recomputed_points"] = book.decimal("team_bonus_points")
+        result["recomputed_points"] = rule.points
+
+    # prior-period adjustments -------------------------------------------------------------------
 
     def _adjustment(self, line: dict, result: dict, depth: int) -> None:
         """A prior-period adjustment: the published lines of the period and rule it adjusts
@@ -361,12 +649,13 @@ class _Tracer:
         if found and found["ids"].strip() != "none":
             ids = [text.strip() for text in found["ids"].split(",") if text.strip()]
         by_id = {b["line_id"]: b for b in booked}
-        book = self._rulebook(line.get("rulebook_version"))
-        result["late_rows"] = [self._late_line(line_id, by_id, book) for line_id in ids]
-        if rule == "TEAM_BONUS":
+        kind = self._kind(rule, line.get("rulebook_version"))
+        facts["adjusted_rule_kind"] = kind
+        result["late_rows"] = [self._late_line(line_id, by_id, rep) for line_id in ids]
+        if kind == "team_bonus":
             facts["roster_changes"] = self._roster_changes(adjusted, baseline)
         deltas = [entry["delta"] for entry in result["late_rows"]]
-        if rule in ("SALES", "SATISFACTION") and found and None not in deltas:
+        if kind in RECOMPUTED_LATE and found and None not in deltas:
             result["recomputed_points"] = (
                 sum(deltas, Decimal("0.00")) - facts["booked_by_earlier_adjustments"]
             )
@@ -387,7 +676,7 @@ class _Tracer:
             [line["rule_id"], adjusted, rule, line["rep_id"], line["period"]],
         )
 
-    def _late_line(self, line_id: str, booked: dict[str, dict], book: RuleBook | None) -> dict:
+    def _late_line(self, line_id: str, booked: dict[str, dict], rep: str) -> dict:
         """One line named by an adjustment: new, changed or gone since the adjusted version."""
         rule, _, key = line_id.partition(":")
         old = booked.get(line_id)
@@ -401,7 +690,8 @@ class _Tracer:
             "quarantined": [],
             "problems": [],
         }
-        source = LANDED_RULES.get(rule)
+        kind = self._kind(rule, old["rulebook_version"] if old else None)
+        source = "adjustments" if kind == MANUAL else ROW_KINDS.get(kind or "")
         if source is None:
             return entry  # a derived line (cap, gate, bonus): no row of its own
         spec = SPECS[source]
@@ -424,8 +714,18 @@ class _Tracer:
             entry["landed"] = self._landed(pseudo, entry["problems"])
             entry["status"] = "changed" if old else "new"
             raw = entry["landed"]["raw"]
-            if raw is not None and book is not None and rule != "NEW_CUSTOMER":
-                entry["points_now"] = _recompute_landed(rule, raw, book, {})
+            if raw is not None and kind in RECOMPUTED_LATE:
+                version = self._row_version(kind, raw)
+                entry["rulebook_version"] = version
+                entry["points_now"] = self._recompute_row(
+                    rule,
+                    kind,
+                    raw,
+                    self._rulebook(version),
+                    {"rep_id": rep},
+                    {},
+                    entry["problems"],
+                )
             if entry["points_now"] is not None:
                 entry["delta"] = entry["points_now"] - (old["points"] if old else 0)
         else:
@@ -577,23 +877,3 @@ class _Tracer:
             problems.append(f"the landing file {source}/{name} has no row {number} now")
             return None
         return rows[number - 1]
-
-
-def _recompute_landed(rule: str, raw: dict, book: RuleBook, facts: dict) -> Decimal | None:
-    """A landed line's points from its raw values, or None for a rule not recomputed here."""
-    try:
-        if rule == "SALES":
-            amount = Decimal(raw["amount"].strip())
-            rate = book.decimal("sales_rate")
-            sign = -1 if raw["txn_type"].strip() == "return" else 1
-            facts.update(amount=amount, sales_rate=rate, txn_type=raw["txn_type"].strip())
-            return sign * round_half_away(amount * rate)
-        if rule == "NEW_CUSTOMER":
-            return book.decimal("new_customer_points")
-        if rule == "SATISFACTION":
-            score = int(raw["score"].strip())
-            facts["score"] = score
-            return book.satisfaction.get(score)
-    except (ArithmeticError, KeyError, ValueError, AttributeError):
-        return None
-    return None
