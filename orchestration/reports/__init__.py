@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.reports import data
+from orchestration.reports import data, rulebook
 from orchestration.reports.close import close_context
 from orchestration.reports.pages import statement_path, write
 from orchestration.reports.quarantine import Quarantine
@@ -32,15 +32,20 @@ def render_reports(
     out_dir: Path,
     periods: list[str] | None = None,
     statements: bool | None = None,
+    seeds: rulebook.SeedSource = None,
 ) -> list[Path]:
     """Write the reports of ``periods`` (default: every published period) into ``out_dir``.
 
     Opens ``published_db`` read-only, so it runs beside BI tools and never blocks a close.
     Returns the files written; ``index.html`` links every report present in ``out_dir``.
     ``statements``: per-rep statements too (default: when the period has at most
-    ``STATEMENTS_AUTO_LIMIT`` reps).
+    ``STATEMENTS_AUTO_LIMIT`` reps). ``seeds``: the workspace (or its seed folder) whose rule
+    books the closes used, for tiers and rule descriptions (default: the seeds of the workspace
+    ``published_db`` belongs to, else the repository's).
     """
     published_db, out_dir = Path(published_db), Path(out_dir)
+    if seeds is None:
+        seeds = rulebook.seeds_of_published(published_db)
     if not published_db.is_file():
         raise FileNotFoundError(f"no published data at {published_db}: close a period first")
     con = duckdb.connect(str(published_db), read_only=True)
@@ -53,7 +58,7 @@ def render_reports(
         quarantine = Quarantine.load(con)
         written = []
         for period in chosen:
-            written += _period_pages(con, out_dir, period, versions, quarantine, statements)
+            written += _period_pages(con, out_dir, period, versions, quarantine, statements, seeds)
         for quarter in sorted({quarter_of(period) for period in chosen}):
             context = quarterly_context(con, quarter, versions)
             written.append(
@@ -74,8 +79,9 @@ def _period_pages(
     versions: dict[str, int],
     quarantine: Quarantine,
     statements: bool | None = None,
+    seeds: rulebook.SeedSource = None,
 ) -> list[Path]:
-    close = close_context(con, period, versions, quarantine)
+    close = close_context(con, period, versions, quarantine, seeds)
     written = [write(out_dir, Path(f"close-{period}.html"), "close.html", close)]
     if statements is None:
         statements = len(close["reps"]) <= STATEMENTS_AUTO_LIMIT
@@ -84,7 +90,7 @@ def _period_pages(
     folder = out_dir / "statements" / period
     for stale in sorted(folder.glob("*.html")):  # a restated version may have other reps
         stale.unlink()
-    lines = data.ledger(con, period, close["publication"]["version"])
+    lines = data.ledger(con, period, close["publication"]["version"], close["rule_order"])
     for rep in close["reps"]:
         context = statement_context(close, rep, lines.get(rep["rep_id"], []))
         written.append(

@@ -110,21 +110,33 @@ def _moment(value: Any) -> str:
 
 
 def close_context(
-    con: duckdb.DuckDBPyConnection, period: str, versions: dict[str, int], quarantine: Quarantine
+    con: duckdb.DuckDBPyConnection,
+    period: str,
+    versions: dict[str, int],
+    quarantine: Quarantine,
+    seeds: rulebook.SeedSource = None,
 ) -> dict[str, Any]:
+    """``seeds``: the workspace (or its seed folder) whose rule books the closes used."""
     history = data.publications(con, period)
     publication = history[0]
     version = publication["version"]
     reps = data.period_reps(con, period, version)
-    tier_version = rulebook.governing_version(publication["rulebook_version"] or "", period)
-    ladder = rulebook.tiers(tier_version)
+    listed = publication["rulebook_version"] or ""
+    tier_version = rulebook.governing_version(listed, period, seeds)
+    ladder = rulebook.tiers(tier_version, seeds)
+    catalog = rulebook.rules(listed, tier_version, seeds)
+    rule_rank = rulebook.rule_order(catalog)
     order = tier_names(ladder, reps)
     floors = {tier.name: tier.min_points for tier in ladder}
     distribution = [
         {"tier": name, "from": floors.get(name), "reps": sum(rep["tier"] == name for rep in reps)}
         for name in [None, *order]
     ]
-    rules = data.rule_totals(con, period, version)
+    rules = data.rule_totals(con, period, version, rule_rank)
+    for row in rules:
+        info = catalog.get(row["rule_id"])
+        row["kind"] = info.kind if info else None
+        row["description"] = info.description if info else None
     rewards, reward_total = reward_cost(reps, order)
     previous = previous_month(period)
     before = data.period_reps(con, previous, versions[previous]) if previous in versions else None
@@ -144,6 +156,8 @@ def close_context(
             "Reps per tier", [(row["tier"] or NO_TIER, row["reps"]) for row in distribution]
         ),
         "rules": rules,
+        "catalog": catalog,
+        "rule_order": rule_rank,
         "rule_chart": bar_chart("Points by rule", [(r["rule_id"], r["points"]) for r in rules]),
         "rewards": rewards,
         "reward_total": reward_total,

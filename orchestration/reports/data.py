@@ -12,12 +12,14 @@ import duckdb
 
 Row = dict[str, Any]
 
-# The contract's rule order (section 3); rules it does not list follow, alphabetically.
-RULE_ORDER = ("SALES", "NEW_CUSTOMER", "SATISFACTION", "SALES_CAP", "QUALITY_GATE", "TEAM_BONUS")
+RuleOrder = dict[str, int]
 
 
-def rule_key(rule_id: str) -> tuple[int, str]:
-    return (RULE_ORDER.index(rule_id) if rule_id in RULE_ORDER else len(RULE_ORDER), rule_id)
+def rule_key(rule_id: str, order: RuleOrder | None = None) -> tuple[int, str]:
+    """Rules by the rank of their kind (``rulebook.rule_order``), then by id; a rule the rule
+    book does not know comes last."""
+    order = order or {}
+    return (order.get(rule_id, max(order.values(), default=0) + 1), rule_id)
 
 
 def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[Row]:
@@ -61,18 +63,23 @@ def period_reps(con: duckdb.DuckDBPyConnection, period: str, version: int) -> li
     )
 
 
-def rule_totals(con: duckdb.DuckDBPyConnection, period: str, version: int) -> list[Row]:
-    """Points of each rule over all reps, with how many reps and ledger lines earned them."""
+def rule_totals(
+    con: duckdb.DuckDBPyConnection, period: str, version: int, order: RuleOrder | None = None
+) -> list[Row]:
+    """Points of each rule present in the version over all reps, with how many reps and ledger
+    lines earned them."""
     found = rows(
         con,
         "select rule_id, sum(points) as points, count(distinct rep_id) as reps, "
         "count(*) as lines from points_ledger where period = ? and version = ? group by rule_id",
         [period, version],
     )
-    return sorted(found, key=lambda row: rule_key(row["rule_id"]))
+    return sorted(found, key=lambda row: rule_key(row["rule_id"], order))
 
 
-def ledger(con: duckdb.DuckDBPyConnection, period: str, version: int) -> dict[str, list[Row]]:
+def ledger(
+    con: duckdb.DuckDBPyConnection, period: str, version: int, order: RuleOrder | None = None
+) -> dict[str, list[Row]]:
     """Every ledger line of one version, by rep, in rule order then line id."""
     lines = rows(
         con,
@@ -85,7 +92,7 @@ def ledger(con: duckdb.DuckDBPyConnection, period: str, version: int) -> dict[st
     for line in lines:
         by_rep.setdefault(line["rep_id"], []).append(line)
     for rep_lines in by_rep.values():
-        rep_lines.sort(key=lambda line: (rule_key(line["rule_id"]), line["line_id"]))
+        rep_lines.sort(key=lambda line: (rule_key(line["rule_id"], order), line["line_id"]))
     return by_rep
 
 

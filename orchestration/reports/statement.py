@@ -14,7 +14,16 @@ def statement_context(close: dict[str, Any], rep: Row, lines: list[Row]) -> dict
     groups: list[Row] = []
     for line in lines:
         if not groups or groups[-1]["rule_id"] != line["rule_id"]:
-            groups.append({"rule_id": line["rule_id"], "lines": [], "subtotal": Decimal(0)})
+            info = close.get("catalog", {}).get(line["rule_id"])
+            groups.append(
+                {
+                    "rule_id": line["rule_id"],
+                    "kind": info.kind if info else None,
+                    "description": info.description if info else None,
+                    "lines": [],
+                    "subtotal": Decimal(0),
+                }
+            )
         groups[-1]["lines"].append(line)
         groups[-1]["subtotal"] += line["points"]
     lines_total = sum((group["subtotal"] for group in groups), Decimal(0))
