@@ -1,0 +1,137 @@
+"""A trial from start to end: score both sides, compare, write the CSVs and the report."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from orchestration.lib.workspace import Workspace
+from orchestration.synthetic import parse_months
+from orchestration.trial.compare import ALL, compare, write_all
+from orchestration.trial.report import render
+from orchestration.trial.score import (
+    TrialError,
+    check_candidate,
+    open_scored,
+    score,
+    scratch_folder,
+)
+
+OUTPUT_FILES = (
+    "reps.csv",
+    "tier_movement.csv",
+    "cost.csv",
+    "rules.csv",
+    "winners_losers.csv",
+    "report.html",
+)
+
+
+@dataclass
+class RuleDelta:
+    rule_id: str
+    current_points: Decimal
+    candidate_points: Decimal
+    delta: Decimal
+
+
+@dataclass
+class TrialResult:
+    candidate_version: str
+    candidate_file: str
+    current_versions: list[str]
+    periods: list[str]
+    out_dir: str
+    report: str
+    reps_compared: int
+    reps_changed: int
+    tier_changes: int
+    current_cost: Decimal
+    candidate_cost: Decimal
+    cost_delta: Decimal
+    rule_deltas: list[RuleDelta] = field(default_factory=list)  # all periods, largest first
+    warnings: list[str] = field(default_factory=list)  # of the candidate's check
+
+
+def parse_periods(text: str | list[str]) -> list[str]:
+    """``2026-07..2026-10``, ``2026-07,2026-09`` or a list of those: sorted months."""
+    items = [text] if isinstance(text, str) else list(text)
+    try:
+        return sorted({month for item in items for month in parse_months(item)})
+    except ValueError as error:
+        raise TrialError(str(error)) from None
+
+
+def period_label(periods: list[str]) -> str:
+    return periods[0] if len(periods) == 1 else f"{periods[0]}..{periods[-1]}"
+
+
+def default_out(workspace: Workspace, version: str, periods: list[str]) -> Path:
+    return workspace.home / "trials" / f"{version}-{period_label(periods)}"
+
+
+def run_trial_in(
+    workspace: Workspace,
+    rules: Path | str,
+    periods: str | list[str],
+    out: Path | str | None = None,
+    *,
+    keep_scratch: bool = False,
+) -> TrialResult:
+    """Score the candidate ``rules`` and the live rule books on the loaded data of ``periods``
+    and write the comparison into ``out`` (default ``HOME/trials/<version>-<periods>/``).
+
+    Reads the workspace's warehouse under its writer lock, never writes to it."""
+    rules = Path(rules).resolve()
+    months = parse_periods(periods)
+    if not months:
+        raise TrialError("no trial periods were given (e.g. --periods 2026-07..2026-10)")
+    candidate = check_candidate(rules, workspace)
+    out_dir = Path(out).resolve() if out else default_out(workspace, candidate.book.version, months)
+    with scratch_folder(workspace, keep=keep_scratch) as scratch:
+        scored = score(workspace, candidate, months, scratch)
+        con = open_scored(scored)
+        try:
+            comparison = compare(con, scored)
+        finally:
+            con.close()
+        staging = scratch / "out"
+        staging.mkdir()
+        written = [path.name for path in write_all(comparison, staging)]
+        context = {
+            "candidate_version": candidate.book.version,
+            "candidate_file": candidate.file,
+            "current_versions": scored.current_versions,
+            "candidate_effective_from": scored.candidate_effective_from.isoformat(),
+            "currency": candidate.book.currency,
+            "periods": months,
+            "period_label": period_label(months),
+            "warnings": [str(problem) for problem in candidate.warnings],
+            "files": written,
+        }
+        render(staging / "report.html", comparison, context)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for name in OUTPUT_FILES:  # the whole set replaces an earlier trial's, file by file
+            shutil.copyfile(staging / name, out_dir / name)
+    total = comparison.total_cost
+    return TrialResult(
+        candidate_version=candidate.book.version,
+        candidate_file=candidate.file,
+        current_versions=scored.current_versions,
+        periods=months,
+        out_dir=str(out_dir),
+        report=str(out_dir / "report.html"),
+        reps_compared=comparison.reps_compared,
+        reps_changed=comparison.reps_changed,
+        tier_changes=comparison.tier_changes,
+        current_cost=total["current_cost"],
+        candidate_cost=total["candidate_cost"],
+        cost_delta=total["delta"],
+        rule_deltas=[
+            RuleDelta(row["rule_id"], row["current_points"], row["candidate_points"], row["delta"])
+            for row in comparison.rule_deltas(ALL)
+        ],
+        warnings=context["warnings"],
+    )

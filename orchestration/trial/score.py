@@ -1,0 +1,248 @@
+"""Scoring a candidate rule book and the live one on the loaded data, in a scratch warehouse.
+
+Nothing here writes to the workspace's warehouse, its readers' copy or its publications: under
+the writer lock the loaded rows (``validated_*``) and the latest published results of the trial
+periods are copied into a scratch DuckDB file, and the live rule books are compiled into scratch
+seeds; the lock is released before dbt runs. The scratch ``published`` history stays empty, so
+every period is scored standalone (no prior-period adjustments), once with the live rule books
+("current") and once with the candidate alone ("candidate"): the two sides differ only by the
+rule book.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+
+from orchestration.lib.dbt import run_dbt, seeds_env
+from orchestration.lib.period import window
+from orchestration.lib.warehouse import connect
+from orchestration.lib.workspace import SOURCES, Workspace
+from orchestration.rulebooks.check import check_files, display_name
+from orchestration.rulebooks.compiler import compile_files, render_seeds, write_if_changed
+from orchestration.rulebooks.layout import REPO_SEEDS, SCHEMA_FILE
+from orchestration.rulebooks.model import RuleBook
+from orchestration.rulebooks.problems import Problem, RulebookError
+from orchestration.rulebooks.workspace import rulebook_files
+
+SIDES = ("current", "candidate")
+MARTS = {
+    "rep_period_points": (
+        "period, rep_id, rep_name, team_id, total_points, tier, company_rank, team_rank"
+    ),
+    "rep_period_rule_points": "period, rep_id, rule_id, points",
+    "reward_list": "period, rep_id, tier, reward, cash_value",
+}
+
+
+class TrialError(RuntimeError):
+    """The trial cannot run (no data for a period, dbt failed); nothing was written."""
+
+
+class CandidateRejected(RulebookError):
+    """The candidate rule book has errors; the trial did not run."""
+
+
+@dataclass
+class Candidate:
+    book: RuleBook
+    file: str
+    warnings: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class Tier:
+    name: str
+    min_points: Decimal
+
+
+@dataclass
+class Scored:
+    """The scratch warehouse holding both sides' marts (``trial_<mart>`` with a ``side``)."""
+
+    warehouse: Path
+    periods: list[str]
+    candidate: Candidate
+    current_versions: list[str]
+    candidate_effective_from: date
+    tiers: list[Tier]  # every tier of either side, lowest first (for the movement matrix)
+
+
+def check_candidate(path: Path, workspace: Workspace | None = None) -> Candidate:
+    """Check the candidate alone (and against the loaded reps, for warnings)."""
+    path = Path(path)
+    if not path.is_file():
+        raise CandidateRejected(f"the candidate rule book {path} does not exist", [])
+    report = check_files([path], workspace=workspace, against_reps=workspace is not None)
+    if not report.ok or not report.books:
+        raise CandidateRejected(
+            f"{display_name(path)} has {len(report.errors)} problem(s); the trial did not run",
+            report.errors,
+        )
+    return Candidate(report.books[0], display_name(path), report.warnings)
+
+
+def score(workspace: Workspace, candidate: Candidate, periods: list[str], scratch: Path) -> Scored:
+    """Score every period with both rule book sets into ``scratch``/home/state/warehouse.duckdb."""
+    if not periods:
+        raise TrialError("no trial periods were given (e.g. --periods 2026-07..2026-10)")
+    home = Workspace.at(scratch / "home")
+    seeds = {side: scratch / f"seeds-{side}" for side in SIDES}
+    with workspace.writer_lock():
+        live = check_files(rulebook_files(workspace), against_reps=False)
+        if not live.ok:
+            raise RulebookError("the live rule books have problems", live.errors)
+        compile_files(rulebook_files(workspace), seeds["current"])
+        starts = [book.effective_from for book in live.books if book.effective_from]
+        effective_from = min([window(periods[0]).first_day, *starts])
+        _compile_alone(candidate.book, effective_from, seeds["candidate"])
+        _copy_loaded_data(workspace, home, periods)
+    current_versions = sorted(
+        (book for book in live.books), key=lambda book: (book.effective_from, book.version)
+    )
+    for period in periods:
+        for side in SIDES:
+            _build(home, period, seeds[side], scratch / f"dbt-{side}", side)
+    return Scored(
+        warehouse=home.warehouse,
+        periods=periods,
+        candidate=candidate,
+        current_versions=[book.version for book in current_versions],
+        candidate_effective_from=effective_from,
+        tiers=_tiers(seeds.values()),
+    )
+
+
+def _compile_alone(book: RuleBook, effective_from: date, folder: Path) -> None:
+    """The candidate as the only rule book, in effect from ``effective_from`` (so every row the
+    live books score, returns of earlier sales included, is scored by the candidate too)."""
+    alone = dataclasses.replace(book, effective_from=effective_from)
+    for name, content in render_seeds([alone]).items():
+        write_if_changed(folder / name, content)
+    write_if_changed(folder / SCHEMA_FILE, (REPO_SEEDS / SCHEMA_FILE).read_bytes())
+
+
+def _copy_loaded_data(workspace: Workspace, home: Workspace, periods: list[str]) -> None:
+    """The loaded rows and the latest published results of the trial periods, read-only."""
+    if not workspace.warehouse.exists():
+        raise TrialError(
+            f"{workspace.home} has no warehouse: land files and run `jifen close` or "
+            "`jifen standings` first"
+        )
+    with connect(home) as con:
+        con.execute(f"attach '{workspace.warehouse}' as src (read_only)")
+        try:
+            tables = {
+                row[0]
+                for row in con.execute(
+                    "select table_name from duckdb_tables() "
+                    "where database_name = 'src' and schema_name = 'main'"
+                ).fetchall()
+            }
+            missing = [s for s in SOURCES if f"validated_{s}" not in tables]
+            if missing:
+                raise TrialError(
+                    f"{workspace.home} has no validated rows yet ({', '.join(missing)}): run "
+                    "`jifen close` or `jifen standings` once so the landed files are loaded"
+                )
+            for source in SOURCES:
+                con.execute(
+                    f"create or replace table validated_{source} as "
+                    f"select * from src.validated_{source}"
+                )
+            con.execute(
+                "create table trial_published_points as "
+                "select p.period, p.version, p.rep_id, p.total_points "
+                "from src.published.rep_period_points p join ("
+                "  select period, max(version) as version from src.published.publications "
+                "  group by period) latest using (period, version)"
+            )
+            con.execute(
+                "create table trial_published_rewards as "
+                "select r.period, r.version, r.rep_id, r.cash_value "
+                "from src.published.reward_list r join ("
+                "  select period, max(version) as version from src.published.publications "
+                "  group by period) latest using (period, version)"
+            )
+        finally:
+            con.execute("detach src")
+        empty = []
+        for period in periods:
+            span = window(period)
+            rows = con.execute(
+                "select (select count(*) from validated_sales "
+                "        where cast(txn_date as date) between ? and ?) "
+                "     + (select count(*) from validated_surveys "
+                "        where cast(survey_date as date) between ? and ?)",
+                [span.first_day, span.last_day] * 2,
+            ).fetchone()[0]
+            if not rows:
+                empty.append(period)
+        if empty:
+            raise TrialError(
+                f"no loaded sales or surveys for {', '.join(empty)} in {workspace.home}: land "
+                "the period's files and run `jifen standings` or `jifen close` so they are "
+                "loaded, or leave the period out of --periods"
+            )
+
+
+def _build(home: Workspace, period: str, seeds: Path, target: Path, side: str) -> None:
+    env = {
+        **window(period).env(),
+        "JIFEN_WAREHOUSE": str(home.warehouse),
+        **seeds_env(seeds, target),
+    }
+    result = run_dbt("build", "--exclude", "resource_type:unit_test", env=env, target=target)
+    if result.returncode != 0:
+        raise TrialError(
+            f"dbt failed while scoring {period} with the {side} rule book:\n"
+            f"{result.stdout[-3000:]}{result.stderr[-1000:]}"
+        )
+    with connect(home) as con:
+        for mart, columns in MARTS.items():
+            select = f"select '{side}' as side, {columns} from {mart}"
+            exists = con.execute(
+                "select count(*) from duckdb_tables() where table_name = ?", [f"trial_{mart}"]
+            ).fetchone()[0]
+            if exists:
+                con.execute(f"insert into trial_{mart} {select}")
+            else:
+                con.execute(f"create table trial_{mart} as {select}")
+
+
+def _tiers(folders) -> list[Tier]:
+    lowest: dict[str, Decimal] = {}
+    for folder in folders:
+        with (folder / "tiers.csv").open(encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                points = Decimal(row["min_points"])
+                lowest[row["tier"]] = min(points, lowest.get(row["tier"], points))
+    ordered = sorted(lowest.items(), key=lambda item: (item[1], item[0]))
+    return [Tier(name, points) for name, points in ordered]
+
+
+@contextmanager
+def scratch_folder(workspace: Workspace, keep: bool = False) -> Iterator[Path]:
+    """A scratch folder beside the warehouse (same disk), removed afterwards unless ``keep``."""
+    parent = workspace.state / "trials"
+    parent.mkdir(parents=True, exist_ok=True)
+    path = Path(tempfile.mkdtemp(prefix="trial-", dir=parent))
+    try:
+        yield path
+    finally:
+        if not keep:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def open_scored(scored: Scored) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(scored.warehouse))
