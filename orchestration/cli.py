@@ -414,6 +414,66 @@ def verify(
     raise typer.Exit(1)
 
 
+@app.command()
+def trial(
+    rules: Annotated[Path, typer.Option("--rules", help="Candidate rule book (YAML).")],
+    periods: Annotated[
+        str, typer.Option("--periods", help="Periods to score, e.g. 2026-07..2026-10.")
+    ],
+    home: HomeOption = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Output folder (default: HOME/trials/<version>-<periods>/)."),
+    ] = None,
+) -> None:
+    """Score a candidate rule book on the loaded data (nothing is published) and compare it
+    with the live rule books: CSV files and an HTML report."""
+    from orchestration.rulebooks.workspace import problems_text
+    from orchestration.trial.runner import run_trial
+    from orchestration.trial.score import CandidateRejected, TrialError
+
+    workspace = _workspace(home)
+    try:
+        with err.status(f"scoring {rules.name} over {periods}…"):
+            outcome, errors = run_trial(workspace, rules, periods, out)
+    except WorkspaceBusy as busy:
+        raise _fail(str(busy), 75) from None
+    except CandidateRejected as rejected:
+        raise _fail(f"{rejected.summary}\n{problems_text(rejected.problems)}") from None
+    except TrialError as problem:
+        raise _fail(str(problem)) from None
+    if outcome is None:
+        raise _fail("\n".join(errors) or "the trial failed to run")
+    for warning in outcome.warnings:
+        err.print(f"[yellow]{warning}[/]", highlight=False)
+    table = Table(
+        title=f"trial of {outcome.candidate_version} vs {', '.join(outcome.current_versions)}"
+    )
+    table.add_column("")
+    table.add_column("current", justify="right")
+    table.add_column("candidate", justify="right")
+    table.add_column("difference", justify="right")
+    table.add_row("rep-periods compared", str(outcome.reps_compared), "", "")
+    table.add_row("rep-periods changed", "", "", str(outcome.reps_changed))
+    table.add_row("tier changes", "", "", str(outcome.tier_changes))
+    table.add_row(
+        "reward cost",
+        _points(outcome.current_cost),
+        _points(outcome.candidate_cost),
+        f"{outcome.cost_delta:+,.2f}",
+    )
+    for rule in [rule for rule in outcome.rule_deltas if rule.delta][:5]:
+        table.add_row(
+            f"points {rule.rule_id}",
+            _points(rule.current_points),
+            _points(rule.candidate_points),
+            f"{rule.delta:+,.2f}",
+        )
+    console.print(table)
+    console.print(f"periods {', '.join(outcome.periods)}; nothing was published")
+    console.print(f"report: {outcome.report}")
+
+
 def _print_trace(trace: dict, indent: str = "") -> None:
     line = trace["line"]
     console.print(

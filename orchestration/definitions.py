@@ -2,7 +2,16 @@
 
 from dagster import Definitions, in_process_executor
 
-from orchestration.defs import close, ingest, points, publish, standings, validation, verify
+from orchestration.defs import (
+    close,
+    ingest,
+    points,
+    publish,
+    standings,
+    trial,
+    validation,
+    verify,
+)
 from orchestration.lib.resources import WorkspaceResource
 
 defs = Definitions.merge(
@@ -13,5 +22,6 @@ defs = Definitions.merge(
     close.defs,
     standings.defs,
     verify.defs,
+    trial.defs,
     Definitions(resources={"workspace": WorkspaceResource()}, executor=in_process_executor),
 )
