@@ -1,3 +1,4 @@
+{{ config(meta={"dagster": {"ref": {"name": "points_ledger"}}}) }}
 -- Every ledger line is written by a rule of the rule book version it names, or by one of the
 -- lifecycle rules that belong to no rule book.
 select lines.line_id, lines.rule_id, lines.rulebook_version

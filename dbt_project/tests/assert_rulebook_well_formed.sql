@@ -1,3 +1,4 @@
+{{ config(meta={"dagster": {"ref": {"name": "rules"}}}) }}
 -- The compiled rule book holds what the rule kinds need (`jifen rules check` reports the same
 -- problems with their place in the YAML; this guards the seeds dbt actually reads).
 with versions as (

@@ -13,15 +13,10 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-RULES = [
-    "SALES",
-    "NEW_CUSTOMER",
-    "SATISFACTION",
-    "SALES_CAP",
-    "QUALITY_GATE",
-    "TEAM_BONUS",
-    "PRIOR_PERIOD_ADJUSTMENT",
-]
+LIFECYCLE_RULES = ("PRIOR_PERIOD_ADJUSTMENT", "MANUAL_ADJUSTMENT")  # in no rule book
+
+# The rules a ledger line may name: those of the rule book versions in effect, and the lifecycle's.
+KNOWN_RULES_SQL = "select distinct rule_id from rules order by rule_id"
 
 LEDGER_SQL = """
 select line_id, rep_id, rule_id, cast(points * 100 as bigint) as points_cents
@@ -93,7 +88,7 @@ def _row_count_band(con: duckdb.DuckDBPyConnection) -> tuple[int, int] | None:
     return int(previous * 0.5), int(previous * 1.5) + 5
 
 
-def _suites(band: tuple[int, int] | None):
+def _suites(band: tuple[int, int] | None, rules: list[str]):
     import great_expectations as gx  # heavy import: only when a gate runs
 
     e = gx.expectations
@@ -108,7 +103,7 @@ def _suites(band: tuple[int, int] | None):
                 e.ExpectColumnValuesToNotBeNull(column="rep_id"),
                 e.ExpectColumnValuesToNotBeNull(column="points_cents"),
                 e.ExpectColumnValuesToBeUnique(column="line_id"),
-                e.ExpectColumnValuesToBeInSet(column="rule_id", value_set=RULES),
+                e.ExpectColumnValuesToBeInSet(column="rule_id", value_set=rules),
             ],
         ),
         "rep_results": (
@@ -143,7 +138,8 @@ def run_gate(con: duckdb.DuckDBPyConnection) -> GateResult:
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     source = context.data_sources.add_pandas("candidate")
     result = GateResult(passed=True, checked=0)
-    for name, (sql, expectations) in _suites(_row_count_band(con)).items():
+    rules = [row[0] for row in con.execute(KNOWN_RULES_SQL).fetchall()] + list(LIFECYCLE_RULES)
+    for name, (sql, expectations) in _suites(_row_count_band(con), rules).items():
         frame = con.sql(sql).to_arrow_table().to_pandas()
         batch = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("all")
         suite = context.suites.add(gx.ExpectationSuite(name=f"{name}_suite"))
