@@ -318,23 +318,35 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 
 
 def recompute_from_pack(pack: Path, ws: Workspace) -> dict[str, Decimal]:
-    """The README's procedure, reading only the pack's CSVs and the landing files."""
+    """The README's procedure, reading only the pack's CSVs and the landing files: every line
+    recomputed by its rule's kind and parameters in the pack's rule book rows."""
     ledger = read_csv(pack / "points_ledger.csv")
     reps = {row["rep_id"]: row for row in read_csv(pack / "rep_period_points.csv")}
-    parameters = read_csv(pack / "rulebook" / "rule_parameters.csv")
-    assert len(parameters) == 1
-    p = {key: value for key, value in parameters[0].items()}
-    rate, cap = Decimal(p["sales_rate"]), Decimal(p["sales_cap_points"])
-    scores = {
-        int(row["score"]): Decimal(row["points"])
-        for row in read_csv(pack / "rulebook" / "satisfaction_points.csv")
-    }
+    book = pack / "rulebook"
+    rules = {(r["rulebook_version"], r["rule_id"]): r for r in read_csv(book / "rules.csv")}
+    scores: dict[tuple[str, str], dict[int, Decimal]] = defaultdict(dict)
+    for row in read_csv(book / "score_points.csv"):
+        scores[(row["rulebook_version"], row["rule_id"])][int(row["score"])] = Decimal(
+            row["points"]
+        )
     targets = {
-        row["team_id"]: Decimal(row["monthly_target"])
-        for row in read_csv(pack / "rulebook" / "team_targets.csv")
+        (row["rulebook_version"], row["rule_id"], row["team_id"]): Decimal(row["monthly_target"])
+        for row in read_csv(book / "team_targets.csv")
     }
     manifest = {
         (r["source"], r["file"]): r["sha256"] for r in read_csv(pack / "inputs_manifest.csv")
+    }
+    keys = {"sales": "txn_id", "surveys": "survey_id", "adjustments": "adjustment_id"}
+    sales_by_order = {
+        row["order_id"].strip(): row
+        for path in sorted(ws.landing_dir("sales").glob("*"))
+        for row in landing_rows(path)
+        if row["txn_type"].strip() == "sale"
+    }
+    segments = {
+        row["customer_id"].strip(): row["segment"].strip()
+        for path in sorted(ws.landing_dir("customers").glob("*"))
+        for row in landing_rows(path)
     }
 
     def landed(line: dict[str, str]) -> dict[str, str]:
@@ -342,68 +354,112 @@ def recompute_from_pack(pack: Path, ws: Workspace) -> dict[str, Decimal]:
         assert manifest[(source, name)] == line["source_file_hash"]
         assert sha256(ws.landing_dir(source) / name) == line["source_file_hash"]
         row = landing_row(ws, source, name, int(line["source_row_number"]))
-        assert row["txn_id" if source == "sales" else "survey_id"].strip() == line["source_id"]
+        assert row[keys[source]].strip() == line["source_id"]
         return row
+
+    def rule_of(line: dict[str, str]) -> dict[str, str]:
+        return rules[(line["rulebook_version"], line["rule_id"])]
+
+    def names(text: str) -> list[str]:
+        return [name for name in text.split("|") if name]
 
     computed: dict[str, Decimal] = {}
     rows_of: dict[str, dict[str, str]] = {}
     for line in ledger:
         assert POINTS_TEXT.match(line["points"]), line["points"]
-        rule = line["rule_id"]
-        if rule == "SALES":
-            rows_of[line["line_id"]] = row = landed(line)
-            computed[line["line_id"]] = sales_points(row, rate)
-        elif rule == "NEW_CUSTOMER":
-            landed(line)
-            computed[line["line_id"]] = Decimal(p["new_customer_points"])
-        elif rule == "SATISFACTION":
-            rows_of[line["line_id"]] = row = landed(line)
-            computed[line["line_id"]] = scores[int(row["score"].strip())]
+        if line["rule_id"] == "MANUAL_ADJUSTMENT":
+            row = landed(line)
+            assert row["period"].strip() == line["period"]
+            computed[line["line_id"]] = round2(Decimal(row["points"].strip()))
+            continue
+        if line["rule_id"] == "PRIOR_PERIOD_ADJUSTMENT" or not line["source_file"]:
+            continue
+        rule = rule_of(line)
+        rows_of[line["line_id"]] = row = landed(line)
+        if rule["kind"] == "score_points":
+            score = int(row["score"].strip())
+            computed[line["line_id"]] = scores[(line["rulebook_version"], rule["rule_id"])][score]
+            continue
+        sign = -1 if row["txn_type"].strip() == "return" else 1
+        sale = sales_by_order[row["order_id"].strip()] if sign < 0 else row
+        amount = Decimal(row["amount"].strip())
+        if rule["kind"] == "amount_rate":
+            computed[line["line_id"]] = sign * round2(amount * Decimal(rule["rate"]))
+        elif rule["kind"] == "first_sale":
+            computed[line["line_id"]] = Decimal(rule["points"])
+        else:
+            assert rule["kind"] == "spiff", rule
+            day = sale["txn_date"].strip()
+            assert rule["window_start"] <= day <= rule["window_end"]
+            assert not rule["segment"] or segments[sale["customer_id"].strip()] == rule["segment"]
+            base = rules[(line["rulebook_version"], rule["base_rule_id"])]
+            if rule["multiplier"]:
+                base_points = round2(amount * Decimal(base["rate"]))
+                bonus = round2(base_points * (Decimal(rule["multiplier"]) - 1))
+            else:
+                bonus = round2(amount * Decimal(rule["rate"]))
+            computed[line["line_id"]] = sign * bonus
     by_rep: dict[str, list[dict[str, str]]] = defaultdict(list)
     for line in ledger:
         by_rep[line["rep_id"]].append(line)
 
-    def subtotal(rep: str) -> Decimal:
+    def kind_of(line: dict[str, str]) -> str:
+        found = rules.get((line["rulebook_version"], line["rule_id"]))
+        return found["kind"] if found else line["rule_id"]
+
+    def subtotal(rep: str, family: list[str]) -> Decimal:
         return sum(
-            (computed[x["line_id"]] for x in by_rep[rep] if x["rule_id"] == "SALES"),
+            (computed[x["line_id"]] for x in by_rep[rep] if x["rule_id"] in family),
             Decimal("0.00"),
         )
 
     team_net: dict[str, Decimal] = defaultdict(Decimal)
+    counted = set()
     for line in ledger:
-        if line["rule_id"] == "SALES":
+        if line["source_file"] and kind_of(line) == "amount_rate":
+            if line["source_id"] in counted:
+                continue
+            counted.add(line["source_id"])
             row = rows_of[line["line_id"]]
             sign = -1 if row["txn_type"].strip() == "return" else 1
             team_net[reps[line["rep_id"]]["team_id"]] += sign * Decimal(row["amount"].strip())
-    for line in ledger:
-        rule, rep = line["rule_id"], line["rep_id"]
-        if rule == "SALES_CAP":
-            s = subtotal(rep)
-            assert s > cap
-            computed[line["line_id"]] = cap - s
-        elif rule == "QUALITY_GATE":
-            s = subtotal(rep)
-            survey_scores = [
-                int(rows_of[x["line_id"]]["score"].strip())
+    order = {"cap": 0, "gate": 1, "team_bonus": 2}
+    for line in sorted(ledger, key=lambda x: order.get(kind_of(x), 3)):
+        rep, kind = line["rep_id"], kind_of(line)
+        if kind == "cap":
+            rule = rule_of(line)
+            s = subtotal(rep, names(rule["family"]))
+            assert s > Decimal(rule["limit_points"])
+            computed[line["line_id"]] = Decimal(rule["limit_points"]) - s
+        elif kind == "gate":
+            rule = rule_of(line)
+            s = subtotal(rep, names(rule["family"]))
+            survey_scores = {
+                x["source_id"]: int(rows_of[x["line_id"]]["score"].strip())
                 for x in by_rep[rep]
-                if x["rule_id"] == "SATISFACTION"
-            ]
-            assert len(survey_scores) >= int(p["gate_min_surveys"]) and s > 0
-            assert Decimal(sum(survey_scores)) < Decimal(p["gate_mean_score_below"]) * len(
+                if kind_of(x) == "score_points"
+            }
+            assert len(survey_scores) >= int(rule["min_surveys"]) and s > 0
+            assert Decimal(sum(survey_scores.values())) < Decimal(rule["mean_score_below"]) * len(
                 survey_scores
             )
-            computed[line["line_id"]] = -round2(Decimal(p["gate_factor"]) * min(s, cap))
-        elif rule == "TEAM_BONUS":
+            capped = s + computed.get(f"{rule['cap_rule_id']}:{rep}", Decimal("0.00"))
+            computed[line["line_id"]] = -round2(Decimal(rule["factor"]) * capped)
+        elif kind == "team_bonus":
+            rule = rule_of(line)
             team = reps[rep]["team_id"]
             assert line["source_id"] == team
-            assert team_net[team] >= targets.get(team, targets["*"])
+            target = targets.get(
+                (line["rulebook_version"], rule["rule_id"], team), Decimal(rule["default_target"])
+            )
+            assert team_net[team] >= target
             assert any(
                 rows_of[x["line_id"]]["txn_type"].strip() == "sale"
                 for x in by_rep[rep]
-                if x["rule_id"] == "SALES"
+                if x["line_id"] in rows_of and "txn_type" in rows_of[x["line_id"]]
             )
-            computed[line["line_id"]] = Decimal(p["team_bonus_points"])
-        elif rule == "PRIOR_PERIOD_ADJUSTMENT":  # checked against its period (see the trace)
+            computed[line["line_id"]] = Decimal(rule["points"])
+        elif line["rule_id"] == "PRIOR_PERIOD_ADJUSTMENT":  # checked against its period
             computed[line["line_id"]] = Decimal(line["points"])
     assert set(computed) == {line["line_id"] for line in ledger}, "a rule the README misses"
     for line in ledger:
@@ -486,7 +542,9 @@ def test_audit_pack_procedure_gives_every_published_total(
         == (publication["rows_quarantined"])
     )
     readme = (pack / "README.md").read_text()
-    assert "round_half_away_from_zero(amount x sales_rate, 2)" in readme
+    assert "round_half_away_from_zero(amount x rate, 2)" in readme
+    assert "- `SALES` (amount_rate): `rate` 0.0100; eligible: every rep" in readme
+    assert "`rulebook/yaml/2026.1.yaml` compiles to the rows of rule book 2026.1" in readme
     assert "**NO**" not in readme
     # the shipped checker agrees, landing files included
     checked = subprocess.run(
@@ -727,3 +785,301 @@ def test_adjusted_period_pack_and_chain_hold(late_ws: Workspace, tmp_path: Path)
     july = read_csv(tmp_path / "jifen-audit-2026-07-v1" / "quarantine.csv")
     paid = [row for row in july if row["note"]]
     assert paid and all(row["scope"] == "period" for row in paid)
+
+
+# generic rule books: a second version with a SPIFF, a role-specific rule, manual adjustments -----
+
+RULEBOOK_2026_2 = """\
+version: "2026.2"
+effective_from: 2026-08-01
+currency: CNY
+description: "Test book: a richer SALES rate, an SDR rate, an enterprise SPIFF, a tight cap"
+
+rules:
+  - id: SALES
+    kind: amount_rate
+    rate: 0.012
+    description: 1.2 points per 100 CNY of a sale
+  - id: SDR_SALES
+    kind: amount_rate
+    rate: 0.005
+    roles: [sdr]
+    description: SDRs earn half a point more per 100 CNY
+  - id: NEW_CUSTOMER
+    kind: first_sale
+    points: 50
+    description: A customer's first-ever loaded sale
+  - id: ENT_SPIFF
+    kind: spiff
+    base: SALES
+    window: {from: 2026-09-10, to: 2026-09-20}
+    segment: enterprise
+    multiplier: 2
+    description: Enterprise sales from 10 to 20 September earn their SALES points twice
+  - id: SATISFACTION
+    kind: score_points
+    points_by_score: {5: 25, 4: 10, 3: 0, 2: -10, 1: -25}
+    description: Points for every survey by its score
+  - id: SALES_CAP
+    kind: cap
+    family: [SALES, ENT_SPIFF]
+    limit: 20
+    description: SALES and SPIFF points together are capped at 20
+  - id: QUALITY_GATE
+    kind: gate
+    family: [SALES, ENT_SPIFF]
+    min_surveys: 3
+    mean_score_below: 3.5
+    factor: 0.20
+    cap: SALES_CAP
+    description: Low satisfaction deducts 20 % of the capped SALES and SPIFF subtotal
+  - id: TEAM_BONUS
+    kind: team_bonus
+    points: 100
+    default_target: 300000
+    targets: {T1: 1000}
+    description: A team that reaches its target pays each member with a sale
+
+tiers:
+  - {tier: bronze, from: 10, below: 60}
+  - {tier: silver, from: 60}
+
+rewards:
+  bronze: {reward: gift card, cash_value: 50}
+  silver: {reward: cash bonus, cash_value: 200}
+"""
+SALE = ["txn_id", "txn_type", "order_id", "rep_id", "customer_id", "txn_date", "amount", "currency"]
+
+
+def build_rulebook_workspace(home: Path) -> Workspace:
+    """September 2026 under the workspace's own rule book 2026.2 (effective 2026-08-01), with a
+    return of a July sale (scored under 2026.1) and a manual adjustment. Expected lines:
+
+    S1 R1 (ae) C1 enterprise 09-12 1000.00: SALES 12.00, ENT_SPIFF 12.00, NEW_CUSTOMER 50
+    S2 R2 (sdr) C2 smb 09-05 2000.00: SALES 24.00, SDR_SALES 10.00, NEW_CUSTOMER 50
+    S3 return of S1 09-25 400.00: SALES -4.80, ENT_SPIFF -4.80 (scored on 09-12, in the window)
+    S4 R3 C1 09-15 500.33: SALES 6.00, ENT_SPIFF 6.00; S6 R3 C2 09-16 1000.00: SALES 12.00
+    S5 return of S0 (R1, C3, 2026-07-20, under 2026.1) 09-03 200.00: SALES -2.00 (2026.1)
+    SALES_CAP:R2 and :R3 20 - 24.00 = -4.00; QUALITY_GATE:R1 -0.2 x 12.40 = -2.48 (scores 2, 3, 3)
+    TEAM_BONUS:R1 and :R2 (T1 net 2,400.00 >= its own target 1,000.00); MANUAL_ADJUSTMENT:ADJ1
+    """
+    from conftest import write_csv
+
+    ws = Workspace.at(home).prepare().create_landing()
+    write_csv(
+        ws,
+        "reps",
+        "reps_2026-07-01.csv",
+        [
+            ["R1", "Ann", "T1", "account_exec", "2026-01-01", ""],
+            ["R2", "Bo", "T1", "sdr", "2026-01-01", ""],
+            ["R3", "Cy", "T2", "account_exec", "2026-01-01", ""],
+        ],
+    )
+    write_csv(
+        ws,
+        "customers",
+        "customers_2026-07-01.csv",
+        [
+            ["C1", "Acme", "enterprise", "east", "2025-01-01"],
+            ["C2", "Bolt", "smb", "west", "2025-01-01"],
+            ["C3", "Cove", "smb", "west", "2025-01-01"],
+        ],
+    )
+    write_csv(
+        ws,
+        "sales",
+        "sales_2026-07.csv",
+        [["S0", "sale", "O0", "R1", "C3", "2026-07-20", "500.00", "CNY"]],
+    )
+    write_csv(
+        ws,
+        "sales",
+        "sales_2026-09.csv",
+        [
+            ["S1", "sale", "O1", "R1", "C1", "2026-09-12", "1000.00", "CNY"],
+            ["S2", "sale", "O2", "R2", "C2", "2026-09-05", "2000.00", "CNY"],
+            ["S3", "return", "O1", "R1", "C1", "2026-09-25", "400.00", "CNY"],
+            ["S4", "sale", "O4", "R3", "C1", "2026-09-15", "500.33", "CNY"],
+            ["S5", "return", "O0", "R1", "C3", "2026-09-03", "200.00", "CNY"],
+            ["S6", "sale", "O6", "R3", "C2", "2026-09-16", "1000.00", "CNY"],
+        ],
+    )
+    write_csv(
+        ws,
+        "surveys",
+        "surveys_2026-09.csv",
+        [
+            ["V1", "R1", "C1", "O1", "2", "2026-09-13"],
+            ["V2", "R1", "C1", "", "3", "2026-09-14"],
+            ["V3", "R1", "C1", "", "3", "2026-09-15"],
+            ["V4", "R2", "C2", "O2", "5", "2026-09-06"],
+        ],
+    )
+    write_csv(
+        ws,
+        "adjustments",
+        "adjustments_2026-09.csv",
+        [["ADJ1", "R1", "2026-09", "-12.50", "clawback of a disputed deal", "M. Lee"]],
+    )
+    ws.rulebooks.mkdir(parents=True, exist_ok=True)
+    (ws.rulebooks / "2026.2.yaml").write_text(RULEBOOK_2026_2, encoding="utf-8")
+    run = run_close(ws, "2026-09")
+    assert run.success, run.errors
+    return ws
+
+
+EXPECTED_2026_09 = {
+    "SALES:S1": ("2026.2", Decimal("12.00")),
+    "ENT_SPIFF:S1": ("2026.2", Decimal("12.00")),
+    "NEW_CUSTOMER:S1": ("2026.2", Decimal("50.00")),
+    "SALES:S2": ("2026.2", Decimal("24.00")),
+    "SDR_SALES:S2": ("2026.2", Decimal("10.00")),
+    "NEW_CUSTOMER:S2": ("2026.2", Decimal("50.00")),
+    "SALES:S3": ("2026.2", Decimal("-4.80")),
+    "ENT_SPIFF:S3": ("2026.2", Decimal("-4.80")),
+    "SALES:S4": ("2026.2", Decimal("6.00")),
+    "ENT_SPIFF:S4": ("2026.2", Decimal("6.00")),
+    "SALES:S5": ("2026.1", Decimal("-2.00")),
+    "SALES:S6": ("2026.2", Decimal("12.00")),
+    "SATISFACTION:V1": ("2026.2", Decimal("-10.00")),
+    "SATISFACTION:V2": ("2026.2", Decimal("0.00")),
+    "SATISFACTION:V3": ("2026.2", Decimal("0.00")),
+    "SATISFACTION:V4": ("2026.2", Decimal("25.00")),
+    "SALES_CAP:R2": ("2026.2", Decimal("-4.00")),
+    "SALES_CAP:R3": ("2026.2", Decimal("-4.00")),
+    "QUALITY_GATE:R1": ("2026.2", Decimal("-2.48")),
+    "TEAM_BONUS:R1": ("2026.2", Decimal("100.00")),
+    "TEAM_BONUS:R2": ("2026.2", Decimal("100.00")),
+    "MANUAL_ADJUSTMENT:ADJ1": ("2026.2", Decimal("-12.50")),
+}
+
+
+@pytest.fixture(scope="module")
+def book_ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    return build_rulebook_workspace(tmp_path_factory.mktemp("rulebook") / "home")
+
+
+def test_a_second_rule_book_publishes_the_expected_lines(book_ws: Workspace) -> None:
+    found = {
+        line_id: (version, points)
+        for line_id, version, points in query(
+            book_ws.published_db,
+            "select line_id, rulebook_version, points from points_ledger "
+            "where period = '2026-09' and version = 1",
+        )
+    }
+    assert found == EXPECTED_2026_09
+    assert (book_ws.seeds / "rules.csv").read_text().count("2026.2,") == 8
+
+
+def test_every_line_under_a_second_rule_book_traces_and_recomputes(book_ws: Workspace) -> None:
+    for line_id in EXPECTED_2026_09:
+        trace = trace_line(book_ws, line_id, "2026-09")
+        assert trace["ok"], all_problems(trace)
+        assert trace["recomputed_matches"] is True, line_id
+
+
+def test_a_spiff_line_traces_to_its_sale_window_and_segment(book_ws: Workspace) -> None:
+    trace = trace_line(book_ws, "ENT_SPIFF:S1", "2026-09")
+    assert trace["ok"] and trace["kind"] == "landed" and trace["rule_kind"] == "spiff"
+    raw = check_landed(book_ws, trace)
+    assert (raw["txn_id"], raw["amount"]) == ("S1", "1000.00")
+    facts = trace["facts"]
+    assert facts["window"] == "2026-09-10..2026-09-20" and facts["segment"] == "enterprise"
+    assert facts["base_rule_id"] == "SALES" and facts["base_points"] == Decimal("12.00")
+    assert trace["recomputed_points"] == round2(round2(Decimal("1000.00") * Decimal("0.012")) * 1)
+    # the return of S1 is scored on S1's date, in the window: the bonus is taken back
+    back = trace_line(book_ws, "ENT_SPIFF:S3", "2026-09")
+    assert back["ok"] and back["recomputed_points"] == Decimal("-4.80")
+    assert back["facts"]["scored_on"] == "2026-09-12" and back["facts"]["original_sale"] == "S1"
+    assert back["line"]["rep_id"] == "R1"
+    # a smb sale in the window earns no SPIFF line
+    assert not query(
+        book_ws.published_db, "select 1 from points_ledger where line_id = 'ENT_SPIFF:S6'"
+    )
+
+
+def test_a_role_specific_line_traces_with_the_reps_role(book_ws: Workspace) -> None:
+    trace = trace_line(book_ws, "SDR_SALES:S2", "2026-09")
+    assert trace["ok"] and trace["rule_kind"] == "amount_rate"
+    assert trace["facts"]["eligibility"] == {
+        "rule_id": "SDR_SALES",
+        "rule": "roles sdr",
+        "rep_role": "sdr",
+        "rep_team": "T1",
+    }
+    assert trace["recomputed_points"] == Decimal("10.00") == trace["line"]["points"]
+    sdr_lines = query(
+        book_ws.published_db, "select rep_id from points_ledger where rule_id = 'SDR_SALES'"
+    )
+    assert sdr_lines == [("R2",)]  # the account executives' sales earn no SDR line
+
+
+def test_a_return_uses_the_rule_book_of_its_original_sales_date(book_ws: Workspace) -> None:
+    trace = trace_line(book_ws, "SALES:S5", "2026-09")
+    assert trace["ok"] and trace["line"]["rulebook_version"] == "2026.1"
+    assert trace["facts"]["scored_on"] == "2026-07-20" and trace["facts"]["rate"] == RATE
+    assert trace["recomputed_points"] == -sales_points({"amount": "200.00", "txn_type": "sale"})
+
+
+def test_a_manual_adjustment_traces_to_its_landed_row(book_ws: Workspace) -> None:
+    trace = trace_line(book_ws, "MANUAL_ADJUSTMENT:ADJ1", "2026-09")
+    line = trace["line"]
+    assert trace["ok"] and trace["kind"] == "landed" and trace["rule_kind"] == "manual_adjustment"
+    assert (line["source"], line["source_id"], line["rep_id"]) == ("adjustments", "ADJ1", "R1")
+    assert line["explanation"] == (
+        "manual adjustment ADJ1: clawback of a disputed deal (approved by M. Lee) = -12.50"
+    )
+    landed = trace["landed"]
+    assert landed["file"]["matches"] and landed["file_row_matches"]
+    row = landing_row(book_ws, "adjustments", line["source_file"], line["source_row_number"])
+    assert row["adjustment_id"] == "ADJ1" and landed["raw"]["points"] == row["points"]
+    assert trace["recomputed_points"] == Decimal("-12.50")
+    assert trace["facts"]["approved_by"] == "M. Lee"
+
+
+def test_derived_lines_of_a_second_rule_book_follow_their_families(book_ws: Workspace) -> None:
+    cap = trace_line(book_ws, "SALES_CAP:R3", "2026-09")
+    assert cap["ok"] and cap["facts"]["family"] == ("SALES", "ENT_SPIFF")
+    assert cap["facts"]["family_subtotal"] == Decimal("24.00")
+    assert {i["line"]["line_id"] for i in cap["inputs"]} == {
+        "SALES:S4",
+        "ENT_SPIFF:S4",
+        "SALES:S6",
+    }
+    gate = trace_line(book_ws, "QUALITY_GATE:R1", "2026-09")
+    assert gate["ok"] and gate["facts"]["family_subtotal"] == Decimal("12.40")
+    assert gate["facts"]["survey_count"] == 3 and gate["recomputed_points"] == Decimal("-2.48")
+    bonus = trace_line(book_ws, "TEAM_BONUS:R2", "2026-09")
+    assert bonus["ok"] and bonus["facts"]["team_target"] == Decimal("1000.00")
+    assert bonus["facts"]["team_net_amount"] == Decimal("2400.00")  # S2 counted once
+
+
+def test_the_pack_of_a_second_rule_book_ships_its_yaml_and_rules(
+    book_ws: Workspace, tmp_path: Path
+) -> None:
+    write_audit_pack(book_ws, "2026-09", None, tmp_path)
+    pack = tmp_path / "jifen-audit-2026-09-v1"
+    publication = json.loads((pack / "publication.json").read_text())
+    assert publication["rulebook_version"] == "2026.1,2026.2"
+    assert (pack / "rulebook" / "yaml" / "2026.2.yaml").read_text() == RULEBOOK_2026_2
+    assert (pack / "rulebook" / "yaml" / "2026.1.yaml").is_file()
+    rules = {
+        (r["rulebook_version"], r["rule_id"]) for r in read_csv(pack / "rulebook" / "rules.csv")
+    }
+    assert ("2026.2", "ENT_SPIFF") in rules and ("2026.2", "SDR_SALES") in rules
+    readme = (pack / "README.md").read_text()
+    assert "**NO**" not in readme
+    assert "- `ENT_SPIFF` (spiff): " in readme and "eligible: roles sdr" in readme
+    assert "`rulebook/yaml/2026.2.yaml` compiles to the rows of rule book 2026.2" in readme
+    assert "**MANUAL_ADJUSTMENT lines**" in readme
+    totals = recompute_from_pack(pack, book_ws)
+    for row in read_csv(pack / "rep_period_points.csv"):
+        assert totals[row["rep_id"]] == Decimal(row["total_points"]), row
+    checked = subprocess.run(
+        [sys.executable, str(pack / "check_hashes.py"), "--landing", str(book_ws.landing)],
+        capture_output=True,
+        text=True,
+    )
+    assert checked.returncode == 0, checked.stdout
