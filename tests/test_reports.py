@@ -708,3 +708,103 @@ def test_reports_render_in_a_real_browser(
         shot = ARTIFACTS / f"report-{path.relative_to(reports).as_posix().replace('/', '-')}"
         browser.screenshot(shot.with_suffix(".png"))
         assert shot.with_suffix(".png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# --- a workspace's own rule book ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def book_reports(tmp_path_factory: pytest.TempPathFactory) -> tuple[Workspace, Path]:
+    """September 2026 closed under the workspace's rule book 2026.2 (a SPIFF, an SDR rule, a
+    manual adjustment, its own tiers): see test_audit.build_rulebook_workspace."""
+    from test_audit import build_rulebook_workspace
+
+    ws = build_rulebook_workspace(tmp_path_factory.mktemp("book-reports") / "home")
+    out = tmp_path_factory.mktemp("book-out")
+    render_reports(ws.published_db, out)
+    return ws, out
+
+
+def workspace_rules(ws: Workspace, version: str) -> dict[str, tuple[str, str]]:
+    with (ws.seeds / "rules.csv").open(encoding="utf-8") as handle:
+        return {
+            row["rule_id"]: (row["kind"], row["description"])
+            for row in csv.DictReader(handle)
+            if row["rulebook_version"] == version
+        }
+
+
+def test_reports_show_the_rules_present_with_the_workspace_descriptions(
+    book_reports: tuple[Workspace, Path],
+) -> None:
+    ws, out = book_reports
+    described = workspace_rules(ws, "2026.2")
+    assert (
+        "ENT_SPIFF" in described and "ENT_SPIFF" not in (REPO / "seeds" / "rules.csv").read_text()
+    )
+    page = Page(out / "close-2026-09.html")
+    shown = page.rows("points-by-rule")
+    present = dict(
+        sql(
+            ws.published_db,
+            "select rule_id, sum(points) from latest_rep_period_rule_points "
+            "where period = '2026-09' group by 1",
+        )
+    )
+    assert {row[0]: dec(row[3]) for row in shown} == present
+    assert {"ENT_SPIFF", "SDR_SALES", "MANUAL_ADJUSTMENT"} <= set(present)
+    # ordered by kind as the contract orders 2026.1, then the pipeline's own lines
+    assert [row[0] for row in shown] == [
+        "SALES",
+        "SDR_SALES",
+        "ENT_SPIFF",
+        "NEW_CUSTOMER",
+        "SATISFACTION",
+        "SALES_CAP",
+        "QUALITY_GATE",
+        "TEAM_BONUS",
+        "MANUAL_ADJUSTMENT",
+    ]
+    for row in shown:
+        if row[0] in described:
+            kind, description = described[row[0]]
+            assert row[4] == f"{kind}: {description}", row
+    assert shown[-1][4].startswith("manual_adjustment: ")
+    # the tiers of the rule book in effect on 2026-09-01, from the workspace's seeds
+    floors = {row[0]: row[1] for row in page.rows("tier-distribution")}
+    assert (dec(floors["bronze"]), dec(floors["silver"])) == (Decimal(10), Decimal(60))
+    assert "Thresholds of rule book 2026.2." in page.source
+    # a statement groups its lines by those rules, with their descriptions
+    statement = Page(out / "statements" / "2026-09" / "R2.html")
+    groups = [row[0] for row in statement.rows("ledger", kind="group")]
+    assert groups[:2] == [
+        f"SALES — {described['SALES'][1]}",
+        f"SDR_SALES — {described['SDR_SALES'][1]}",
+    ]
+    total = sql(
+        ws.published_db,
+        "select total_points from latest_rep_period_points where period = '2026-09' "
+        "and rep_id = 'R2'",
+    )[0][0]
+    text = statement.text("next-tier")
+    if total < 60:
+        assert text.startswith(f"{num(Decimal(60) - total)} more points reach silver "), text
+    else:
+        assert text == "The highest tier, silver, is reached."
+
+
+def test_rulebook_reads_the_seeds_it_is_given(book_reports: tuple[Workspace, Path]) -> None:
+    from orchestration.reports import rulebook
+
+    ws, _ = book_reports
+    assert rulebook.governing_version("2026.1,2026.2", "2026-09", ws) == "2026.2"
+    assert rulebook.governing_version("2026.1,2026.2", "2026-07", ws) == "2026.1"
+    assert [t.min_points for t in rulebook.tiers("2026.2", ws)] == [Decimal(10), Decimal(60)]
+    assert rulebook.tiers("2026.2", ws.seeds) == rulebook.tiers("2026.2", ws)
+    assert rulebook.tiers("2026.2") == []  # the repository's seeds know no 2026.2
+    assert rulebook.seeds_of_published(ws.published_db) == ws.seeds
+    empty = Workspace.at(ws.home.parent / "never-closed")
+    assert rulebook.seeds_dir(empty) == REPO / "seeds"
+    catalog = rulebook.rules("2026.1,2026.2", "2026.2", ws)
+    assert catalog["SALES"].description == workspace_rules(ws, "2026.2")["SALES"][1]
+    assert catalog["ENT_SPIFF"].kind == "spiff"
