@@ -96,6 +96,18 @@ def test_late_rows_become_prior_period_adjustments_without_double_counting(base_
         where period = '2026-09' and rule_id = 'PRIOR_PERIOD_ADJUSTMENT'""",
     )
     assert round_two == [("R2", "SALES", Decimal("5.00"))]
+    # Only July's inputs changed: August, untouched since its close, is not recomputed.
+    plan = "select period, recompute from close_plan order by period"
+    assert warehouse(ws, plan) == [("2026-07", True), ("2026-08", False), ("2026-09", True)]
+    write_csv(ws, "sales", "sales_2026-10.csv", [sale("A9", "R1", "2026-10-01", "100")])
+    assert run_close(ws, "2026-10").success
+    assert warehouse(ws, plan) == [
+        ("2026-07", False),
+        ("2026-08", False),
+        ("2026-09", False),
+        ("2026-10", True),
+    ]
+    assert warehouse(ws, "select distinct period from int_ledger_lines") == [("2026-10",)]
 
     # August keeps the adjustments it booked: closing it again changes nothing.
     again = run_close(ws, "2026-08")

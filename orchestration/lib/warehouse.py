@@ -31,6 +31,15 @@ def _ddl() -> list[str]:
             period VARCHAR, as_of TIMESTAMP, rep_id VARCHAR, rep_name VARCHAR, team_id VARCHAR,
             total_points DECIMAL(18,2), tier VARCHAR, company_rank BIGINT, team_rank BIGINT)"""
     )
+    # What each period's results were last computed from (orchestration/defs/points/marks.py).
+    statements.append(
+        """create table if not exists period_marks (
+            period VARCHAR, mark VARCHAR, recorded_at TIMESTAMP, run_id VARCHAR)"""
+    )
+    statements.append(
+        """create table if not exists close_plan (
+            plan_id VARCHAR, period VARCHAR, mark VARCHAR, recompute BOOLEAN)"""
+    )
     statements.append("create schema if not exists published")
     columns = ", ".join(f"{name} {kind}" for name, kind in PUBLICATIONS_COLUMNS)
     statements.append(f"create table if not exists published.publications ({columns})")

@@ -1,6 +1,7 @@
 {{ config(materialized='table') }}
 -- The periods computed in this run: the period being closed, and every closed period (one with
--- a published version), recomputed with every row now known. Each with the rule book version in
+-- a published version) whose inputs changed since it was last computed, recomputed with every
+-- row now known (an unchanged one would book nothing). Each with the rule book version in
 -- effect on its first day, which governs the period-level rules (caps, gates, team bonuses) and
 -- the tiers.
 with closing as (
@@ -11,6 +12,7 @@ periods as (
     select period from closing
     union
     select period from {{ ref('stg_published__publications') }}
+    where period not in (select period from {{ ref('stg_pipeline__unchanged_periods') }})
 ),
 
 windows as (

@@ -10,11 +10,13 @@ import os
 from dagster import AssetExecutionContext, BackfillPolicy
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_assets
 
+from orchestration.defs.points.marks import plan_recomputation
 from orchestration.defs.publish.gate import prefetch
 from orchestration.lib.dbt import JifenDbtResource, ensure_manifest, seeds_env
 from orchestration.lib.faults import crash_point
-from orchestration.lib.period import monthly_partitions, window
+from orchestration.lib.period import monthly_partitions, parse_period, window
 from orchestration.lib.resources import WorkspaceResource
+from orchestration.lib.warehouse import connect
 from orchestration.rulebooks.workspace import compile_workspace
 
 translator = DagsterDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
@@ -35,7 +37,18 @@ def points_models(
     os.environ.update(window(context.partition_key).env())
     os.environ["JIFEN_WAREHOUSE"] = str(ws.warehouse)
     with ws.writer_lock():
-        os.environ.update(seeds_env(compile_workspace(ws), ws.dbt_target))
+        seeds = compile_workspace(ws)
+        os.environ.update(seeds_env(seeds, ws.dbt_target))
+        plan_id = context.run.run_id
+        with connect(ws) as con:
+            recomputed, unchanged = plan_recomputation(
+                con, plan_id, parse_period(context.partition_key), seeds
+            )
+        context.log.info(
+            f"closed periods recomputed: {', '.join(recomputed) or 'none'}; "
+            f"unchanged since last computed: {', '.join(unchanged) or 'none'}"
+        )
+        os.environ["JIFEN_PLAN_ID"] = plan_id
         events = dbt.cli(
             ["build", "--exclude", "resource_type:unit_test"],
             context=context,
