@@ -47,7 +47,7 @@ from orchestration.lib.workspace import Workspace
 from schemas.contract import SPECS
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-REFERENCE_SOURCES = tuple(name for name, spec in SPECS.items() if spec.period_date is None)
+REFERENCE_SOURCES = tuple(name for name, spec in SPECS.items() if spec.period_column is None)
 PERSONAL_FIELDS = {"customers": ("customer_name",)}
 WITHHELD = "(withheld: personal data)"
 LATER = "loaded when this version was published (a ledger line uses it); quarantined since"
@@ -473,7 +473,7 @@ def _quarantine(con: duckdb.DuckDBPyConnection, period: str, files: set, paid: s
             continue
         values = json.loads(raw) if raw else {}
         spec = SPECS.get(source)
-        month = period_of(values.get(spec.period_date)) if spec and spec.period_date else None
+        month = period_of(values.get(spec.period_column)) if spec and spec.period_column else None
         scope = _scope(source, month, period)
         if scope is None:
             continue

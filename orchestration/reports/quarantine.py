@@ -1,9 +1,9 @@
 """The quarantine seen from one period.
 
 The table is cumulative and carries no period; a sales or survey row is attributed to a period
-through the date it was landed with (``txn_date``/``survey_date`` in the raw JSON), when that
-date is a real one. Roster and customer rows, and rows whose date is itself broken, stay
-unattributed and only count in the totals.
+through the date it was landed with (``txn_date``/``survey_date`` in the raw JSON, an adjustment
+through its ``period``), when that date is a real one. Roster and customer rows, and rows whose
+date is itself broken, stay unattributed and only count in the totals.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from orchestration.reports.data import Row, rows
 
 DATE_FIELDS = ("txn_date", "survey_date")
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")  # an adjustment names its period
 
 
 def period_of(raw: str | None) -> str | None:
@@ -36,7 +37,8 @@ def period_of(raw: str | None) -> str | None:
                 return date.fromisoformat(text).strftime("%Y-%m")
             except ValueError:
                 return None
-    return None
+    month = values.get("period")
+    return month if isinstance(month, str) and MONTH.fullmatch(month) else None
 
 
 @dataclass
