@@ -5,22 +5,42 @@ with periods as (
     select * from {{ ref('int_periods') }}
 ),
 
-sales_in_order as (
-    select
-        *,
-        row_number() over (partition by customer_id order by txn_date, txn_id) as nth_sale
-    from {{ ref('stg_validated__sales') }}
+sales as (
+    select * from {{ ref('stg_validated__sales') }}
     where txn_type = 'sale'
+),
+
+-- Aggregates rather than a window over every sale: the history only has to be grouped, and
+-- only customers whose first sale falls in a computed period go further.
+first_dates as (
+    select
+        customer_id,
+        min(txn_date) as first_date
+    from sales
+    group by customer_id
+),
+
+first_ids as (
+    select
+        periods.period,
+        sales.customer_id,
+        min(sales.txn_id) as txn_id
+    from first_dates
+    inner join periods
+        on first_dates.first_date between periods.period_start and periods.period_end
+    inner join sales
+        on
+            first_dates.customer_id = sales.customer_id
+            and first_dates.first_date = sales.txn_date
+    group by periods.period, sales.customer_id
 ),
 
 first_sales as (
     select
-        periods.period,
-        sales_in_order.*
-    from sales_in_order
-    inner join periods
-        on sales_in_order.txn_date between periods.period_start and periods.period_end
-    where sales_in_order.nth_sale = 1
+        first_ids.period,
+        sales.*
+    from first_ids
+    inner join sales on first_ids.txn_id = sales.txn_id
 )
 
 select

@@ -2,8 +2,9 @@
 
 Row-level checks run in pandera (``schemas/``); checks across rows (keys, orders, references,
 dates of activity, returns) run here in the contract's order, each on the rows that passed the
-checks before it. The whole landing history is judged at every close: a later roster may make an
-earlier ``unknown_rep`` load, and a corrected row may replace a quarantined one.
+checks before it. Row-level verdicts are kept (a row's values never change); the checks across
+rows judge the whole landing history at every close: a later roster may make an earlier
+``unknown_rep`` load, and a corrected row may replace a quarantined one.
 
 Manual adjustments (an optional source) are facts judged the same way: a key unique across
 deliveries, a known rep, active on at least one day of the adjustment's month. Their
@@ -12,8 +13,10 @@ deliveries, a known rep, active on at least one day of the adjustment's month. T
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -25,6 +28,7 @@ from schemas.contract import SPECS, SourceSpec
 from schemas.reasons import RANK, ROW_LEVEL
 
 Progress = Callable[[str], None]
+SCHEMA_DIR = Path(__file__).resolve().parents[3] / "schemas"
 
 STATUS_DDL = """create or replace table validation_status (
     source VARCHAR, raw_id BIGINT, status VARCHAR, reason VARCHAR, detail VARCHAR)"""
@@ -35,6 +39,7 @@ FACTS = ("sales", "surveys", "adjustments")
 
 def validate_all(con: duckdb.DuckDBPyConnection, progress: Progress = lambda _: None) -> None:
     con.execute(STATUS_DDL)
+    _judgement_cache(con)
     for source in ("reps", "customers", "sales", "surveys", "adjustments"):
         progress(f"validating {source}: row checks")
         _row_checks(con, SPECS[source])
@@ -71,16 +76,26 @@ def _typed(spec: SourceSpec, column: str) -> str:
     if column in spec.integers:
         return f"cast({column} as integer) as {column}"
     if column in spec.optional:
-        return f"nullif({column}, '') as {column}"
-    return column
+        return f"nullif(cast({column} as varchar), '') as {column}"
+    return f"cast({column} as varchar) as {column}"
 
 
-def _row_checks(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> None:
+def _judge_rows(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> None:
+    """Row-level checks of the raw rows not judged yet; their verdicts are kept.
+
+    A row-level verdict depends on the row's values alone and landed rows never change, so each
+    row is judged once (rows are read back only when the schemas or this module change): a
+    close's row-level work follows the size of what landed since the last one, not the history.
+    """
+    judged = f"judged_{spec.name}"
+    upto = con.execute(
+        "select coalesce(max(raw_id), 0) from row_judgements where source = ?", [spec.name]
+    ).fetchall()[0][0]
     columns = ", ".join(spec.columns)
     frame = (
         con.sql(
             f"select raw_id, {columns}, source_file, row_number, file_hash from raw_{spec.name} "
-            "order by raw_id"
+            f"where raw_id > {int(upto)} order by raw_id"
         )
         .to_arrow_table()
         .to_pandas()
@@ -90,19 +105,65 @@ def _row_checks(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> None:
     rejects = _pandera_rejects(frame, spec)
     con.register("trimmed", pa_arrow.Table.from_pandas(frame, preserve_index=False))
     con.register("row_rejects", pa_arrow.Table.from_pandas(rejects, preserve_index=False))
-    con.execute(
-        "insert into validation_status select ?, raw_id, 'quarantined', reason, detail "
-        "from row_rejects",
-        [spec.name],
-    )
     typed = ", ".join(_typed(spec, column) for column in spec.columns)
-    con.execute(
-        f"create or replace temp table alive_{spec.name} as select raw_id, {typed}, "
-        "source_file, row_number, file_hash from trimmed "
+    alive = (
+        f"select cast(raw_id as bigint) as raw_id, {typed}, "
+        "cast(source_file as varchar) as source_file, cast(row_number as bigint) as row_number, "
+        "cast(file_hash as varchar) as file_hash from trimmed "
         "where raw_id not in (select raw_id from row_rejects)"
     )
-    con.unregister("trimmed")
-    con.unregister("row_rejects")
+    con.execute(f"create table if not exists {judged} as {alive} limit 0")
+    con.execute("begin transaction")
+    try:
+        con.execute(f"insert into {judged} {alive}")
+        con.execute(
+            "insert into row_judgements select ?, raw_id, reason, detail from row_rejects",
+            [spec.name],
+        )
+        if len(frame):  # the high-water mark: an accepted row leaves no verdict of its own
+            con.execute(
+                "insert into row_judgements values (?, ?, null, null)",
+                [spec.name, int(frame["raw_id"].max())],
+            )
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    finally:
+        con.unregister("trimmed")
+        con.unregister("row_rejects")
+
+
+def _row_checks(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> None:
+    _judge_rows(con, spec)
+    con.execute(
+        "insert into validation_status select source, raw_id, 'quarantined', reason, detail "
+        "from row_judgements where source = ? and reason is not null",
+        [spec.name],
+    )
+    con.execute(
+        f"create or replace temp table alive_{spec.name} as select * from judged_{spec.name}"
+    )
+
+
+def _judgement_cache(con: duckdb.DuckDBPyConnection) -> None:
+    """Keep the row-level verdicts only while the code that gave them is the same."""
+    code = hashlib.sha256()
+    for path in sorted(SCHEMA_DIR.glob("*.py")) + [Path(__file__)]:
+        code.update(path.name.encode() + path.read_bytes())
+    key = code.hexdigest()
+    con.execute("create table if not exists row_judgement_code (code VARCHAR)")
+    stored = con.execute("select code from row_judgement_code").fetchall()
+    if stored != [(key,)]:
+        for spec in SPECS.values():
+            con.execute(f"drop table if exists judged_{spec.name}")
+        con.execute("drop table if exists row_judgements")
+        con.execute("delete from row_judgement_code")
+        con.execute("insert into row_judgement_code values (?)", [key])
+    con.execute(
+        """create table if not exists row_judgements (
+            source VARCHAR, raw_id BIGINT, reason VARCHAR, detail VARCHAR)"""
+    )
 
 
 def _pandera_rejects(frame: pd.DataFrame, spec: SourceSpec) -> pd.DataFrame:
