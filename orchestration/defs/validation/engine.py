@@ -29,6 +29,7 @@ from schemas.reasons import RANK, ROW_LEVEL
 
 Progress = Callable[[str], None]
 SCHEMA_DIR = Path(__file__).resolve().parents[3] / "schemas"
+BATCH_ROWS = 500_000  # raw rows judged by pandas at a time: bounds validation's memory
 
 STATUS_DDL = """create or replace table validation_status (
     source VARCHAR, raw_id BIGINT, status VARCHAR, reason VARCHAR, detail VARCHAR)"""
@@ -42,7 +43,7 @@ def validate_all(con: duckdb.DuckDBPyConnection, progress: Progress = lambda _: 
     _judgement_cache(con)
     for source in ("reps", "customers", "sales", "surveys", "adjustments"):
         progress(f"validating {source}: row checks")
-        _row_checks(con, SPECS[source])
+        _row_checks(con, SPECS[source], progress)
     for source in ("reps", "customers"):
         _duplicates(con, SPECS[source], per_delivery=True)
         _current_snapshot(con, SPECS[source])
@@ -80,26 +81,42 @@ def _typed(spec: SourceSpec, column: str) -> str:
     return f"cast({column} as varchar) as {column}"
 
 
-def _judge_rows(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> None:
-    """Row-level checks of the raw rows not judged yet; their verdicts are kept.
+def _judge_rows(con: duckdb.DuckDBPyConnection, spec: SourceSpec, progress: Progress) -> None:
+    """Row-level checks of the raw rows not judged yet, in batches; their verdicts are kept.
 
     A row-level verdict depends on the row's values alone and landed rows never change, so each
     row is judged once (rows are read back only when the schemas or this module change): a
-    close's row-level work follows the size of what landed since the last one, not the history.
+    close's row-level work follows the size of what landed since the last one, not the history,
+    and batches bound the memory pandas needs whatever that size.
     """
-    judged = f"judged_{spec.name}"
     upto = con.execute(
         "select coalesce(max(raw_id), 0) from row_judgements where source = ?", [spec.name]
     ).fetchall()[0][0]
+    waiting = con.execute(
+        f"select count(*) from raw_{spec.name} where raw_id > ?", [upto]
+    ).fetchall()[0][0]
+    done = 0
+    while done < waiting:
+        upto, judged = _judge_batch(con, spec, upto)
+        done += judged
+        if waiting > BATCH_ROWS:
+            progress(f"validating {spec.name}: row checks {done:,} / {waiting:,} new rows")
+
+
+def _judge_batch(con: duckdb.DuckDBPyConnection, spec: SourceSpec, upto: int) -> tuple[int, int]:
+    """Judge the next batch of raw rows after ``upto``; returns (new high-water mark, rows)."""
+    judged = f"judged_{spec.name}"
     columns = ", ".join(spec.columns)
     frame = (
         con.sql(
             f"select raw_id, {columns}, source_file, row_number, file_hash from raw_{spec.name} "
-            f"where raw_id > {int(upto)} order by raw_id"
+            f"where raw_id > {int(upto)} order by raw_id limit {BATCH_ROWS}"
         )
         .to_arrow_table()
         .to_pandas()
     )
+    if frame.empty:
+        return upto, 0
     for column in spec.columns:
         frame[column] = frame[column].astype(str).str.strip()
     rejects = _pandera_rejects(frame, spec)
@@ -112,19 +129,17 @@ def _judge_rows(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> None:
         "cast(file_hash as varchar) as file_hash from trimmed "
         "where raw_id not in (select raw_id from row_rejects)"
     )
-    con.execute(f"create table if not exists {judged} as {alive} limit 0")
+    last = int(frame["raw_id"].max())
     con.execute("begin transaction")
     try:
+        con.execute(f"create table if not exists {judged} as {alive} limit 0")
         con.execute(f"insert into {judged} {alive}")
         con.execute(
             "insert into row_judgements select ?, raw_id, reason, detail from row_rejects",
             [spec.name],
         )
-        if len(frame):  # the high-water mark: an accepted row leaves no verdict of its own
-            con.execute(
-                "insert into row_judgements values (?, ?, null, null)",
-                [spec.name, int(frame["raw_id"].max())],
-            )
+        # the high-water mark: an accepted row leaves no verdict of its own
+        con.execute("insert into row_judgements values (?, ?, null, null)", [spec.name, last])
         con.execute("commit")
     except Exception:
         con.execute("rollback")
@@ -132,10 +147,24 @@ def _judge_rows(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> None:
     finally:
         con.unregister("trimmed")
         con.unregister("row_rejects")
+    return last, len(frame)
 
 
-def _row_checks(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> None:
-    _judge_rows(con, spec)
+def _empty_judged(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> None:
+    """The judged table of a source with nothing landed yet, typed like a real one."""
+    typed = ", ".join(_typed(spec, column) for column in spec.columns)
+    columns = ", ".join(f"cast(null as varchar) as {column}" for column in spec.columns)
+    con.execute(
+        f"create table if not exists judged_{spec.name} as "
+        f"select cast(null as bigint) as raw_id, {typed}, cast(null as varchar) as source_file, "
+        f"cast(null as bigint) as row_number, cast(null as varchar) as file_hash "
+        f"from (select {columns}) limit 0"
+    )
+
+
+def _row_checks(con: duckdb.DuckDBPyConnection, spec: SourceSpec, progress: Progress) -> None:
+    _judge_rows(con, spec, progress)
+    _empty_judged(con, spec)
     con.execute(
         "insert into validation_status select source, raw_id, 'quarantined', reason, detail "
         "from row_judgements where source = ? and reason is not null",
