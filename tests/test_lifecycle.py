@@ -128,6 +128,51 @@ def test_late_rows_become_prior_period_adjustments_without_double_counting(base_
     assert totals["R2"] == Decimal("35.00") + Decimal("100.00")  # 1000 + 2000 + 500 CNY
 
 
+def test_skipped_periods_never_lose_a_difference(base_landing):
+    """Closed periods are recomputed only when their inputs changed since their difference was
+    booked: a re-close that books nothing, or a restatement, must not hide a change."""
+    ws = base_landing
+    write_csv(ws, "sales", "sales_2026-07.csv", [sale("X1", "R1", "2026-07-02", "1000")])
+    assert run_close(ws, "2026-07").success
+    write_csv(ws, "sales", "sales_2026-08.csv", [sale("X2", "R1", "2026-08-02", "1000")])
+    assert run_close(ws, "2026-08").success
+
+    # A late July adjustment, then a re-close of the closed August: it books nothing...
+    write_csv(
+        ws,
+        "adjustments",
+        "adjustments_late.csv",
+        [["ADJ1", "R1", "2026-07", "-12.50", "duplicate credit", "Li Wei"]],
+        header=["adjustment_id", "rep_id", "period", "points", "reason", "approved_by"],
+    )
+    again = run_close(ws, "2026-08")
+    assert again.success and again.metadata["publication"]["published"] is False
+    # ... so the next open close still books July's difference.
+    write_csv(ws, "sales", "sales_2026-09.csv", [sale("X3", "R1", "2026-09-02", "1000")])
+    assert run_close(ws, "2026-09").success
+    ppa = """select period, adjusted_rule_id, points from latest_points_ledger
+             where rule_id = 'PRIOR_PERIOD_ADJUSTMENT' and adjusted_period = '2026-07'
+             order by period"""
+    assert published(ws, ppa) == [("2026-09", "MANUAL_ADJUSTMENT", Decimal("-12.50"))]
+
+    # Restating July puts the adjustment in July itself; the next open close reverses the
+    # adjustment booked in September, so it counts once.
+    assert run_close(ws, "2026-07", restate=True, reason="adjustment ADJ1").success
+    write_csv(ws, "sales", "sales_2026-10.csv", [sale("X4", "R1", "2026-10-02", "1000")])
+    assert run_close(ws, "2026-10").success
+    assert published(ws, ppa) == [
+        ("2026-09", "MANUAL_ADJUSTMENT", Decimal("-12.50")),
+        ("2026-10", "MANUAL_ADJUSTMENT", Decimal("12.50")),
+    ]
+    booked = published(
+        ws,
+        """select sum(points) from latest_points_ledger
+           where (period = '2026-07' and rule_id = 'MANUAL_ADJUSTMENT')
+              or (adjusted_period = '2026-07' and adjusted_rule_id = 'MANUAL_ADJUSTMENT')""",
+    )
+    assert booked == [(Decimal("-12.50"),)]
+
+
 def _close_subprocess(ws: Workspace, period: str, crash_at: str | None = None):
     env = {**os.environ, "JIFEN_HOME": str(ws.home)}
     env.pop("JIFEN_CRASH_AT", None)

@@ -101,8 +101,22 @@ def plan_recomputation(
     return recomputed, [period for period, _, recompute in plan[1:] if not recompute]
 
 
+def book_marks(con: duckdb.DuckDBPyConnection, plan_id: str, outcome) -> None:
+    """After the publication step: which periods are now booked as computed.
+
+    Only the first publication of a period books prior-period adjustments, so only then do the
+    recomputed closed periods (and the period itself) count as booked at their marks. A
+    restatement changes what is booked for its period, so that period must be recomputed by the
+    next open close (its mark is dropped); an unchanged re-close books nothing.
+    """
+    if outcome.published and outcome.version == 1:
+        record_marks(con, plan_id)
+    elif outcome.published:
+        con.execute("delete from period_marks where period = ?", [outcome.period])
+
+
 def record_marks(con: duckdb.DuckDBPyConnection, plan_id: str) -> None:
-    """After a successful publication: the periods computed by the plan are now booked as such."""
+    """The periods computed by the plan are booked at the marks they were computed from."""
     con.execute(
         """delete from period_marks
            where period in (select period from close_plan where plan_id = ? and recompute)""",

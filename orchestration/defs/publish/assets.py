@@ -10,7 +10,7 @@ from dagster import (
     asset,
 )
 
-from orchestration.defs.points.marks import record_marks
+from orchestration.defs.points.marks import book_marks
 from orchestration.defs.publish import serving
 from orchestration.defs.publish.datadocs import write_data_docs
 from orchestration.defs.publish.gate import run_gate
@@ -70,7 +70,7 @@ def publication(
             )
         except PeriodClosed as closed:
             raise Failure(description=str(closed)) from None
-        record_marks(con, context.run.run_id)
+        book_marks(con, context.run.run_id, outcome)
         crash_point("after_commit")
         refreshed = serving.refresh(ws, con)
         top = con.execute(
