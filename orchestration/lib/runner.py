@@ -7,7 +7,7 @@ from contextlib import nullcontext, redirect_stdout
 from dataclasses import dataclass, field
 from typing import Any
 
-from orchestration.lib.period import partition_key
+from orchestration.lib.period import monthly_partitions, partition_key
 from orchestration.lib.workspace import Workspace
 
 
@@ -75,6 +75,12 @@ def _failure_text(event) -> str:
 def run_job(
     workspace: Workspace, job_name: str, period: str, ops: dict[str, Any], *, verbose: bool
 ) -> CloseRun:
+    key = partition_key(period)
+    if key not in monthly_partitions.get_partition_keys():
+        last = monthly_partitions.get_partition_keys()[-1][:7]
+        return CloseRun(
+            period, False, "", [f"{period} has not started yet: the latest period is {last}"]
+        )
     workspace.prepare().export_env()
     warnings.filterwarnings("ignore", message=".*varying BackfillPolicies.*")
     from dagster import DagsterInstance
