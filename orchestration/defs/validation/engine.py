@@ -429,7 +429,8 @@ def _finish(con) -> None:
         parts.append(
             f"""select '{spec.name}' as source, r.raw_id, r.source_file, r.row_number,
                        r.file_hash, {period} as period, s.status, s.reason, s.detail,
-                       cast(json_object({raw_values}) as varchar) as raw
+                       case when s.status = 'quarantined'
+                            then cast(json_object({raw_values}) as varchar) end as raw
                 from raw_{spec.name} r join validation_status s
                   on s.source = '{spec.name}' and s.raw_id = r.raw_id"""
         )
