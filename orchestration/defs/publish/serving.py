@@ -16,7 +16,12 @@ from datetime import UTC, datetime
 import duckdb
 
 from orchestration.defs.publish.hashing import rows_sha256
-from orchestration.defs.publish.tables import QUARANTINE_COLUMNS, QUARANTINE_ORDER, VERSIONED
+from orchestration.defs.publish.tables import (
+    PUBLICATIONS_COLUMNS,
+    QUARANTINE_COLUMNS,
+    QUARANTINE_ORDER,
+    VERSIONED,
+)
 from orchestration.lib.faults import crash_point
 from orchestration.lib.workspace import Workspace
 
@@ -70,35 +75,85 @@ def _latest_sql(table: str, schema: str = "") -> str:
 
 
 def _write_database(workspace: Workspace, con: duckdb.DuckDBPyConnection, stamp: str) -> None:
+    """A new readers' database beside the old one, then renamed over it.
+
+    The versions already in the current readers' copy are immutable, so the new file starts as a
+    copy of it and only the versions published since are added (a copy costs a fraction of
+    writing the history again); anything unexpected in the old file means a full rewrite.
+    """
     staging = workspace.home / f".published-{stamp}.duckdb"
+    if workspace.published_db.exists():
+        shutil.copyfile(workspace.published_db, staging)
     con.execute(f"attach '{staging}' as serving")
     try:
-        con.execute(
-            "create table serving.publications as select * from published.publications "
-            "order by period, version"
-        )
-        for table in VERSIONED:
-            con.execute(
-                f"create table serving.{table.name} as select * from published.{table.name} "
-                f"order by {table.order_by}"
-            )
-        con.execute(
-            f"create table serving.quarantine as select {', '.join(QUARANTINE_COLUMNS)} "
-            f"from quarantine order by {QUARANTINE_ORDER}"
-        )
-        con.execute(
-            "create table serving.provisional_rep_points as select * from provisional_rep_points "
-            f"order by {PROVISIONAL_ORDER}"
-        )
+        if not _append_new_versions(con):
+            con.execute("detach serving")
+            staging.unlink(missing_ok=True)
+            con.execute(f"attach '{staging}' as serving")
+            _write_all_versions(con)
+        rewritten = {  # not versioned: written whole every time
+            "quarantine": f"select {', '.join(QUARANTINE_COLUMNS)} from quarantine "
+            f"order by {QUARANTINE_ORDER}",
+            "provisional_rep_points": "select * from provisional_rep_points "
+            f"order by {PROVISIONAL_ORDER}",
+        }
+        for name, sql in rewritten.items():
+            con.execute(f"create or replace table serving.{name} as {sql}")
     finally:
         con.execute("detach serving")
     views = duckdb.connect(str(staging))
     try:
         for table in ("publications", *(table.name for table in VERSIONED)):
-            views.execute(f"create view latest_{table} as {_latest_sql(table)}")
+            views.execute(f"create or replace view latest_{table} as {_latest_sql(table)}")
     finally:
         views.close()
     os.replace(staging, workspace.published_db)
+
+
+def _write_all_versions(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        "create table serving.publications as select * from published.publications "
+        "order by period, version"
+    )
+    for table in VERSIONED:
+        con.execute(
+            f"create table serving.{table.name} as select * from published.{table.name} "
+            f"order by {table.order_by}"
+        )
+
+
+def _append_new_versions(con: duckdb.DuckDBPyConnection) -> bool:
+    """Add the versions the copied readers' database lacks; False when it cannot be reused."""
+    tables = {
+        row[0]
+        for row in con.execute(
+            "select table_name from information_schema.tables where table_catalog = 'serving'"
+        ).fetchall()
+    }
+    if not {"publications", *(table.name for table in VERSIONED)} <= tables:
+        return False
+    columns = ", ".join(name for name, _ in PUBLICATIONS_COLUMNS)
+    stale = con.execute(
+        f"select count(*) from (select {columns} from serving.publications "
+        f"except all select {columns} from published.publications)"
+    ).fetchall()[0][0]
+    if stale:
+        return False
+    con.execute(
+        """create or replace temp table serving_new_versions as
+            select period, version from published.publications
+            except select period, version from serving.publications"""
+    )
+    for table in VERSIONED:
+        con.execute(
+            f"insert into serving.{table.name} select t.* from published.{table.name} t "
+            f"semi join serving_new_versions n using (period, version) order by {table.order_by}"
+        )
+    con.execute(
+        "insert into serving.publications select p.* from published.publications p "
+        "semi join serving_new_versions n using (period, version) order by period, version"
+    )
+    return True
 
 
 def _write_parquet(workspace: Workspace, con: duckdb.DuckDBPyConnection, stamp: str) -> None:
