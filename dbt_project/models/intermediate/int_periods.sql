@@ -11,8 +11,10 @@ with closing as (
 periods as (
     select period from closing
     union
-    select period from {{ ref('stg_published__publications') }}
-    where period not in (select period from {{ ref('stg_pipeline__unchanged_periods') }})
+    select publications.period from {{ ref('stg_published__publications') }} as publications
+    where publications.period not in (
+        select unchanged.period from {{ ref('stg_pipeline__unchanged_periods') }} as unchanged
+    )
 ),
 
 windows as (

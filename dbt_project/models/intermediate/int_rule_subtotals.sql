@@ -8,7 +8,12 @@
 ] %}
 with lines as (
     {% for model in row_level_models %}
-        select period, rep_id, rule_id, points from {{ ref(model) }}
+        select
+            period,
+            rep_id,
+            rule_id,
+            points
+        from {{ ref(model) }}
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 )
