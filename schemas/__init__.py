@@ -1,11 +1,28 @@
-"""pandera schemas of the landing sources, one module per source."""
+"""pandera schemas of the landing sources, one module per source.
 
-from schemas import adjustments, customers, reps, sales, surveys
+``SCHEMAS`` is built on first use: importing ``schemas.contract`` (the CLI does, for names and
+columns) must not pay for importing pandera.
+"""
 
-SCHEMAS = {
-    "reps": reps.schema,
-    "customers": customers.schema,
-    "sales": sales.schema,
-    "surveys": surveys.schema,
-    "adjustments": adjustments.schema,
-}
+from __future__ import annotations
+
+from functools import cache
+
+
+@cache
+def _schemas() -> dict:
+    from schemas import adjustments, customers, reps, sales, surveys
+
+    return {
+        "reps": reps.schema,
+        "customers": customers.schema,
+        "sales": sales.schema,
+        "surveys": surveys.schema,
+        "adjustments": adjustments.schema,
+    }
+
+
+def __getattr__(name: str):
+    if name == "SCHEMAS":
+        return _schemas()
+    raise AttributeError(f"module 'schemas' has no attribute {name!r}")

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.lib.paths import REPO_ROOT  # noqa: F401
+from orchestration.lib.paths import REPO_SEEDS as SEEDS_DIR
 from orchestration.lib.published import NothingPublished, open_published
 from orchestration.lib.workspace import Workspace, WorkspaceBusy
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SEEDS_DIR = REPO_ROOT / "seeds"
 CENT = Decimal("0.01")
 
 

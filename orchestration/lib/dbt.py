@@ -12,9 +12,10 @@ from pathlib import Path
 from dagster_dbt import DbtCliResource, DbtProject
 from packaging import version
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
-SEEDS_DIR = REPO_ROOT / "seeds"
+from orchestration.lib.paths import DBT_PROJECT_DIR, REPO_ROOT
+from orchestration.lib.paths import REPO_SEEDS as SEEDS_DIR
+
+__all__ = ["DBT_PROJECT_DIR", "REPO_ROOT", "SEEDS_DIR"]
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)

@@ -15,14 +15,14 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.lib.dbt import DBT_PROJECT_DIR, REPO_ROOT, SEEDS_DIR
+from orchestration.lib.paths import DBT_PROJECT_DIR, REPO_RULEBOOKS, REPO_SEEDS
 from orchestration.lib.workspace import Workspace
 
 CODE_DIRS = (
     DBT_PROJECT_DIR / "models",
     DBT_PROJECT_DIR / "macros",
-    SEEDS_DIR,
-    REPO_ROOT / "rulebooks",
+    REPO_SEEDS,
+    REPO_RULEBOOKS,
 )
 PACKAGE_DIRS = (
     Path(__file__).resolve().parents[1],

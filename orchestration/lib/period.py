@@ -6,13 +6,23 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date
-
-from dagster import MonthlyPartitionsDefinition
+from functools import cache
 
 PERIOD_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
-# History starts early enough for any realistic landing data; the end is open.
-monthly_partitions = MonthlyPartitionsDefinition(start_date="2020-01-01", end_offset=1)
+
+@cache
+def _monthly_partitions():
+    from dagster import MonthlyPartitionsDefinition  # the CLI's fast paths never need Dagster
+
+    # History starts early enough for any realistic landing data; the end is open.
+    return MonthlyPartitionsDefinition(start_date="2020-01-01", end_offset=1)
+
+
+def __getattr__(name: str):
+    if name == "monthly_partitions":
+        return _monthly_partitions()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)

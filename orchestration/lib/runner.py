@@ -7,7 +7,8 @@ from contextlib import nullcontext, redirect_stdout
 from dataclasses import dataclass, field
 from typing import Any
 
-from orchestration.lib.period import monthly_partitions, partition_key
+from orchestration.lib import period as periods
+from orchestration.lib.period import partition_key
 from orchestration.lib.workspace import Workspace
 
 
@@ -76,8 +77,9 @@ def run_job(
     workspace: Workspace, job_name: str, period: str, ops: dict[str, Any], *, verbose: bool
 ) -> CloseRun:
     key = partition_key(period)
-    if key not in monthly_partitions.get_partition_keys():
-        last = monthly_partitions.get_partition_keys()[-1][:7]
+    keys = periods.monthly_partitions.get_partition_keys()
+    if key not in keys:
+        last = keys[-1][:7]
         return CloseRun(
             period, False, "", [f"{period} has not started yet: the latest period is {last}"]
         )

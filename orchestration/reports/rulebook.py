@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from orchestration.lib.paths import REPO_SEEDS as SEEDS
 from orchestration.lib.workspace import Workspace
 
-SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 # Rule kinds in the order the reports list them (the contract's rule order for 2026.1), then the
 # lines the pipeline writes itself.
 KIND_ORDER = ("amount_rate", "spiff", "first_sale", "score_points", "cap", "gate", "team_bonus")

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-REPO_SEEDS = REPO_ROOT / "seeds"
-REPO_RULEBOOKS = REPO_ROOT / "rulebooks"
+from orchestration.lib.paths import REPO_ROOT, REPO_RULEBOOKS, REPO_SEEDS  # noqa: F401
+
 SCHEMA_FILE = "_rulebook.yml"
 
 SEED_COLUMNS: dict[str, tuple[str, ...]] = {
