@@ -759,6 +759,37 @@ class Bench:
 
     # -- one scale ----------------------------------------------------------------------------
 
+    def run_fixed_cost(self) -> dict:
+        """The fixed cost of a close: a month of ~1,000 sales rows, no history (goal <= 10 s)."""
+        from orchestration.synthetic import generate
+
+        folder = self.workdir / "scale-1k"
+        shutil.rmtree(folder, ignore_errors=True)
+        home = folder / "home"
+        start = time.monotonic()
+        generate(
+            home,
+            seed=self.plan.seed,
+            months=[self.plan.period],
+            reps=20,
+            sales_per_rep_month=50,
+            dirty_rate=0.01,
+        )
+        scale: dict = {"label": "1k", "target": 1000, "replicas": 1, "runs": []}
+        scale["generate_seconds"] = time.monotonic() - start
+        scale["sales_rows"] = self.sales_rows(home / "landing", self.plan.period)
+        scale["landing_rows"] = self.landing_rows(home / "landing")
+        self.results["scales"].append(scale)
+        self.say(f"1k: {scale['sales_rows']:,} sales rows in {self.plan.period}, no history")
+        if self.timed(scale, home, folder, "floor", self.plan.period) and self.timed(
+            scale, home, folder, "close", self.plan.period, previous_run=None
+        ):
+            scale["check"] = self.compare(home, self.plan.period, folder / "floor")
+            self.report_check("1k", self.plan.period, scale["check"])
+            previous = self.latest_run(home, self.plan.period)[0]
+            self.timed(scale, home, folder, "re-close", self.plan.period, previous_run=previous)
+        return scale
+
     def run_scale(self, target: int, base: Path, base_rows: int) -> dict:
         plan = self.plan
         label = count_label(target)
@@ -937,6 +968,9 @@ class Bench:
             "error_budget": self.args.error_budget,
         }
         self.results["started"] = datetime.now(UTC).isoformat(timespec="seconds")
+        if not self.args.no_fixed_cost:
+            self.run_fixed_cost()
+            self.write()
         base = self.base()
         base_rows = self.sales_rows(base / "landing", self.plan.period)
         self.results["plan"]["base_month_sales_rows"] = base_rows
@@ -1282,6 +1316,11 @@ def main(argv: list[str] | None = None) -> int:
         "--out", type=Path, default=REPO / "docs" / "benchmarks.md", help="Markdown report"
     )
     parser.add_argument("--keep", type=Path, default=None, help="keep (and reuse) data in DIR")
+    parser.add_argument(
+        "--no-fixed-cost",
+        action="store_true",
+        help="skip the fixed-cost run (a close of a ~1,000-row month without history)",
+    )
     parser.add_argument(
         "--error-budget",
         type=float,

@@ -80,7 +80,11 @@ def test_benchmark_smoke_run(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     results = json.loads((work / "results.json").read_text())
-    [scale] = results["scales"]
+    fixed, scale = results["scales"]
+    # the fixed cost: a ~1,000-row month closed without history
+    assert fixed["label"] == "1k" and 500 < fixed["sales_rows"] < 2000
+    assert [run["run"] for run in fixed["runs"]] == ["floor", "close", "re-close"]
+    assert all(run["ok"] for run in fixed["runs"]) and fixed["check"]["match"]
     assert scale["label"] == "10k" and scale["replicas"] > 1
     assert [run["run"] for run in scale["runs"]] == RUNS
     assert all(run["ok"] for run in scale["runs"]), scale["runs"]

@@ -4,6 +4,7 @@ code change. Every number below is computed by hand from the landing and the two
 
 from __future__ import annotations
 
+import csv
 from decimal import Decimal
 
 import duckdb
@@ -12,7 +13,7 @@ from conftest import write_csv
 from typer.testing import CliRunner
 
 from orchestration.cli import app
-from orchestration.lib.runner import run_close
+from orchestration.lib.runner import run_close, run_standings
 from orchestration.lib.workspace import Workspace
 from orchestration.rulebooks.layout import REPO_RULEBOOKS
 
@@ -126,21 +127,7 @@ def test_promotion_refuses_a_date_inside_a_closed_period(lifecycle):
     assert "2026-08" in result.output
 
 
-def test_the_promoted_rule_book_closes_september_as_computed_by_hand(lifecycle):
-    ws = lifecycle
-    result = runner.invoke(
-        app,
-        [
-            "rules",
-            "promote",
-            str(CANDIDATE),
-            "--effective-from",
-            "2026-09-01",
-            "--home",
-            str(ws.home),
-        ],
-    )
-    assert result.exit_code == 0, result.output
+def _land_september(ws: Workspace) -> None:
     write_csv(ws, "sales", "sales_2026-09.csv", SEPTEMBER_SALES)
     write_csv(
         ws,
@@ -162,6 +149,50 @@ def test_the_promoted_rule_book_closes_september_as_computed_by_hand(lifecycle):
             ["ADJ2", "R1", "2026-08", "10.00", "August deal booked late", "Li Wei"],
         ],
     )
+
+
+def test_a_trial_of_the_candidate_scores_september_as_computed_by_hand(lifecycle, tmp_path):
+    """Before promotion: the trial scores September standalone under both rule books."""
+    ws = lifecycle
+    _land_september(ws)
+    assert run_standings(ws, "2026-09").success  # loads September, publishes nothing
+    out = tmp_path / "trial"
+    result = runner.invoke(
+        app,
+        ["trial", "--rules", str(CANDIDATE), "--periods", "2026-09..2026-09"]
+        + ["--home", str(ws.home), "--out", str(out)],
+    )
+    assert result.exit_code == 0, result.output
+    with (out / "reps.csv").open(encoding="utf-8") as handle:
+        rows = {row["rep_id"]: row for row in csv.DictReader(handle)}
+    # candidate: as in EXPECTED_SEPTEMBER without the late August adjustment (a trial books no
+    # prior-period adjustment); current, under 2026.1: R1 SALES 100 + 50 + 3000 - 20 = 3130,
+    # cap -130, survey -20, team bonus +100 = 3080; R2 200 + 50 + 60 + 100 = 410;
+    # R3 10.01 + 1.00 + 100 + manual 20.78 = 131.79.
+    assert {rep: (row["current_total"], row["candidate_total"]) for rep, row in rows.items()} == {
+        "R1": ("3080.00", "3695.00"),
+        "R2": ("410.00", "485.00"),
+        "R3": ("131.79", "200.00"),
+    }
+    assert published(ws, "select count(*) from publications where period = '2026-09'") == [(0,)]
+
+
+def test_the_promoted_rule_book_closes_september_as_computed_by_hand(lifecycle):
+    ws = lifecycle
+    result = runner.invoke(
+        app,
+        [
+            "rules",
+            "promote",
+            str(CANDIDATE),
+            "--effective-from",
+            "2026-09-01",
+            "--home",
+            str(ws.home),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    _land_september(ws)
     run = run_close(ws, "2026-09")
     assert run.success, run.errors
 
