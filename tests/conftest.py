@@ -6,6 +6,7 @@ import csv
 from pathlib import Path
 
 import pytest
+from browser import Chromium, chromium_or_skip
 
 from orchestration.lib.workspace import Workspace
 from schemas.contract import SPECS
@@ -58,3 +59,16 @@ def base_landing(workspace: Workspace) -> Workspace:
         ],
     )
     return workspace
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Path:
+    return chromium_or_skip()
+
+
+@pytest.fixture
+def browser(chromium: Path, tmp_path: Path):
+    """A headless Chromium on the DevTools pipe (tests/browser.py), closed after the test."""
+    instance = Chromium(chromium, tmp_path / "profile")
+    yield instance
+    instance.close()

@@ -39,6 +39,7 @@ DEFAULT = REPO_RULEBOOKS / "2026.1.yaml"
 EXAMPLE = REPO_RULEBOOKS / "examples" / "2026.2-candidate.yaml"
 PERIODS = "2026-07..2026-08"
 runner = CliRunner()
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
 
 @pytest.fixture(scope="module")
@@ -236,15 +237,21 @@ def test_doubled_new_customer_points_move_exactly_the_first_sales(loaded, tmp_pa
     assert "<svg" in html and "NEW_CUSTOMER" in html
 
 
-def test_the_example_candidate_runs_from_the_cli(loaded, tmp_path):
+@pytest.fixture(scope="module")
+def example_trial(loaded):
+    """The example candidate's trial from the CLI: (CLI result, output folder, fingerprints)."""
     before = fingerprint(loaded)
     result = runner.invoke(
         app,
         ["trial", "--rules", str(EXAMPLE), "--periods", "2026-08", "--home", str(loaded.home)],
     )
+    return result, loaded.home / "trials" / "2026.2-2026-08", before, fingerprint(loaded)
+
+
+def test_the_example_candidate_runs_from_the_cli(example_trial):
+    result, out, before, after = example_trial
     assert result.exit_code == 0, result.output
-    assert fingerprint(loaded) == before
-    out = loaded.home / "trials" / "2026.2-2026-08"
+    assert after == before
     assert f"report: {out / 'report.html'}" in result.output.replace("\n", "")
     assert "1,300.00" in result.output and "800.00" in result.output
     reps = {row["rep_id"]: row for row in read(out / "reps.csv")}
@@ -259,6 +266,26 @@ def test_the_example_candidate_runs_from_the_cli(loaded, tmp_path):
     html = (out / "report.html").read_text(encoding="utf-8")
     for text in ("Trial of rule book 2026.2", "960.00", "404.00", "1,300.00", "-500.00"):
         assert text in html
+
+
+def test_the_trial_report_reads_well_in_a_real_browser(chromium, browser, example_trial):
+    """Offline, no console error, the numbers on screen, no table wider than its column."""
+    result, out, _, _ = example_trial
+    assert result.exit_code == 0, result.output
+    browser.load((out / "report.html").as_uri())
+    assert browser.problems() == []
+    assert all(url.startswith("file://") for url in browser.requests()), browser.requests()
+    text = str(browser.evaluate("document.body.innerText"))
+    for wanted in ("Reward cost", "Tier movement", "Which rules drive the difference", "960.00"):
+        assert wanted in text
+    overflowing = browser.evaluate(
+        "[...document.querySelectorAll('table, svg')].filter(e => "
+        "e.getBoundingClientRect().right > e.parentElement.getBoundingClientRect().right + 1)"
+        ".map(e => e.id || e.tagName)"
+    )
+    assert overflowing == []
+    ARTIFACTS.mkdir(exist_ok=True)
+    browser.screenshot(ARTIFACTS / "trial-report.png")
 
 
 def test_a_candidate_with_problems_is_refused_with_every_problem(loaded, tmp_path):
