@@ -100,6 +100,22 @@ def test_a_broken_candidate_fails_the_gate(built):
     assert any("total_cents" in failure for failure in result.failures)
 
 
+def test_the_gate_counts_ledger_problems_per_rule(built):
+    """A repeated line id and a line of a rule no rule book has are caught from counts."""
+    with connect(built) as con:
+        con.execute(
+            "insert into points_ledger select * replace ('MYSTERY' as rule_id) "
+            "from points_ledger where line_id = 'SALES:X4'"
+        )
+        con.execute(
+            "insert into points_ledger select * from points_ledger where line_id = 'SALES:X1'"
+        )
+        result = run_gate(con)
+    assert not result.passed
+    assert any("repeated_line_ids" in failure for failure in result.failures), result.failures
+    assert any("MYSTERY" in failure for failure in result.failures), result.failures
+
+
 def test_a_failing_gate_publishes_nothing_and_keeps_the_candidate(base_landing):
     """The real publication asset, on a candidate with one ledger line dropped."""
     from dagster import materialize
