@@ -37,6 +37,14 @@ def rows_sha256(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = 
         if not batch.num_rows:
             continue
         columns = [_as_text(batch.column(i)) for i in range(batch.num_columns)]
+        # each row's text and its newline, contiguous in one buffer: hashed without a Python
+        # object per row
         rows = pc.binary_join_element_wise(*columns, "\x1f") if len(columns) > 1 else columns[0]
-        digest.update(("\n".join(rows.to_pylist()) + "\n").encode())
+        lines = pc.binary_join_element_wise(rows, "", "\n")  # "row" + "\n" + ""
+        offsets = lines.buffers()[1]
+        first, last = (
+            int.from_bytes(offsets[i * 4 : i * 4 + 4], "little", signed=True)
+            for i in (lines.offset, lines.offset + len(lines))
+        )
+        digest.update(memoryview(lines.buffers()[2])[first:last])
     return digest.hexdigest()
