@@ -84,7 +84,7 @@ def _open(workspace: Workspace, read_only: bool, wait_seconds: float = 120.0):
             con = duckdb.connect(str(workspace.warehouse), read_only=read_only)
             con.execute("set enable_progress_bar = false")
             # as in dbt's profile: DuckDB would take 80 % of RAM; with a limit it spills instead
-            con.execute("set memory_limit = ?", [os.environ.get("JIFEN_MEMORY", "3GB")])
+            con.execute("set memory_limit = ?", [os.environ.get("JIFEN_MEMORY", "2500MB")])
             return con
         except duckdb.IOException as error:
             if "lock" not in str(error).lower() or time.monotonic() > deadline:
