@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 from conftest import write_csv
@@ -11,7 +14,8 @@ from conftest import write_csv
 from orchestration.defs.ingest.landing import ingest_source
 from orchestration.defs.publish.gate import run_gate
 from orchestration.defs.validation.engine import validate_all
-from orchestration.lib.dbt import run_dbt
+from orchestration.lib.dbt import run_dbt, seeds_env
+from orchestration.lib.paths import REPO_SEEDS
 from orchestration.lib.period import window
 from orchestration.lib.warehouse import connect
 from orchestration.lib.workspace import SOURCES
@@ -153,3 +157,33 @@ def test_a_failing_gate_publishes_nothing_and_keeps_the_candidate(base_landing):
         assert con.execute("select count(*) from published.publications").fetchall() == [(0,)]
         # kept for inspection: SALES:X1 and both NEW_CUSTOMER lines, without the dropped one
         assert con.execute("select count(*) from points_ledger").fetchall() == [(3,)]
+
+
+def test_seeds_outside_the_project_write_nothing_outside_the_target(tmp_path):
+    """dbt's runtime copy of a seed goes to <target>/run/<project>/<seed path>; for the rule
+    book compiled outside the project that path climbs out of the target (CI once found it in
+    a trial's scratch parent). The project's noop_statement skips that copy for seeds."""
+    seeds = tmp_path / "workspace" / "state" / "seeds"
+    shutil.copytree(REPO_SEEDS, seeds)
+    target = tmp_path / "workspace" / "state" / "dbt"
+    env = {
+        **window("2026-07").env(),
+        "JIFEN_WAREHOUSE": str(tmp_path / "warehouse.duckdb"),
+        **seeds_env(seeds, target),
+    }
+    before = {path for path in tmp_path.rglob("*") if path.is_file()}
+    result = run_dbt("seed", env=env, target=target)
+    assert result.returncode == 0, result.stdout[-3000:]
+    relative = env["JIFEN_SEEDS"]
+    escaped = Path(os.path.normpath(target / "run" / "jifen" / relative / "rules.csv"))
+    assert not escaped.exists(), f"dbt wrote {escaped}"
+    added = {path for path in tmp_path.rglob("*") if path.is_file()} - before
+    outside = sorted(
+        str(path)
+        for path in added
+        if target not in path.parents and path.name != "warehouse.duckdb"
+    )
+    assert outside == []
+    assert [path.read_bytes() for path in sorted(seeds.glob("*"))] == [
+        path.read_bytes() for path in sorted(REPO_SEEDS.glob("*"))
+    ]

@@ -121,7 +121,7 @@ def test_the_default_rule_book_against_itself_shows_no_difference(loaded, tmp_pa
     result = run_trial_in(loaded, DEFAULT, PERIODS, tmp_path / "self")
     out = tmp_path / "self"
     assert fingerprint(loaded) == before  # nothing published, nothing written in the workspace
-    assert not any((loaded.state / "trials").iterdir())  # the scratch folder is gone
+    assert list((loaded.state / "trials").iterdir()) == []  # the scratch folder is gone
 
     assert (result.reps_compared, result.reps_changed, result.tier_changes) == (6, 0, 0)
     assert result.current_cost == result.candidate_cost == Decimal("1600.00")

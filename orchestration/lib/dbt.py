@@ -35,7 +35,8 @@ def seeds_env(seeds_dir: Path, target: Path) -> dict[str, str]:
     """Point dbt's seeds (the compiled rule book) at ``seeds_dir`` through JIFEN_SEEDS.
 
     The path is given relative to the project: dbt writes a copy of every seed file to
-    ``<target>/run/jifen/<seed path>``, which for an absolute path is the seed file itself.
+    ``<target>/run/jifen/<seed path>``, which for an absolute path is the seed file itself
+    (the project's ``noop_statement`` skips that copy; this guard stays for dbt upgrades).
     """
     relative = os.path.relpath(seeds_dir, DBT_PROJECT_DIR)
     for name in ("run", "compiled"):
