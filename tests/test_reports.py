@@ -422,6 +422,51 @@ def test_quarterly_totals_and_ranks(published: Path, reports: Path) -> None:
         assert (row[4], int(row[1])) == (teams[rep], rank(mates, totals[rep]))
 
 
+def test_large_periods_list_the_top_of_each_table_and_say_so(
+    published: Path, reports: Path, tmp_path: Path
+) -> None:
+    """Above the listing limit a page shows the first rows of each per-rep table, says how many
+    there are, and every count, total and reward cost still covers every rep."""
+    period, limit = "2026-08", 3
+    render_reports(published, tmp_path, [period], statements=True, listing_limit=limit)
+    full, cut = Page(reports / f"close-{period}.html"), Page(tmp_path / f"close-{period}.html")
+    reps = sql(
+        published,
+        "select count(*), count(distinct team_id) from latest_rep_period_points where period = ?",
+        [period],
+    )[0]
+    assert reps[0] > limit and reps[1] > 1
+    assert cut.rows("company-leaderboard") == full.rows("company-leaderboard")[:limit]
+    assert cut.rows("changes-table") == full.rows("changes-table")[:limit]
+    notes = [" ".join(note.split()) for note in cut.source.split('class="note listing-cut">')[1:]]
+    assert notes[0].startswith(f"Showing the first {limit} of {reps[0]} reps, best rank first.")
+    assert any(n.startswith(f"Showing the first {limit} of {reps[1]} teams") for n in notes)
+    assert "latest_rep_period_points" in notes[0]
+    # no per-team tables: one line per team with its size, points and leader
+    assert not [key for key in cut.tables if key.startswith("team-") and key != "team-summary"]
+    teams = sql(
+        published,
+        "select team_id, count(*), sum(total_points), arg_min(rep_id, (team_rank, rep_id)) "
+        "from latest_rep_period_points where period = ? group by team_id order by team_id",
+        [period],
+    )[:limit]
+    assert [(r[0], int(r[1]), dec(r[2]), r[3].split(" ")[0]) for r in cut.rows("team-summary")] == [
+        (team, size, points, leader) for team, size, points, leader in teams
+    ]
+    for element in ("kpi-reps", "kpi-points", "kpi-tiered", "kpi-reward-cost", "reward-total"):
+        assert cut.text(element) == full.text(element)
+    assert cut.rows("tier-distribution") == full.rows("tier-distribution")
+    assert full.source.count("listing-cut") == 0  # below the limit nothing is cut
+    quarter = Page(tmp_path / "quarterly-2026-Q3.html")
+    assert len(quarter.rows("quarterly")) == limit
+    assert quarter.rows("quarterly", "tfoot") == Page(reports / "quarterly-2026-Q3.html").rows(
+        "quarterly", "tfoot"
+    )
+    index = Page(tmp_path / "index.html").source
+    assert f"{period} · {reps[0]} statements" in index
+    assert f"Showing the first {limit} of {reps[0]} statements" in " ".join(index.split())
+
+
 # --- optional provisional table, RANK ties in a quarter, escaping ---------------------------
 
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import duckdb
 
 from orchestration.reports import data, rulebook
-from orchestration.reports.close import close_context
-from orchestration.reports.pages import statement_path, write
+from orchestration.reports.close import LISTING_LIMIT, close_context
+from orchestration.reports.pages import file_name, statement_path, write
 from orchestration.reports.quarantine import Quarantine
 from orchestration.reports.quarterly import quarter_of, quarterly_context
 from orchestration.reports.statement import statement_context
@@ -33,6 +33,7 @@ def render_reports(
     periods: list[str] | None = None,
     statements: bool | None = None,
     seeds: rulebook.SeedSource = None,
+    listing_limit: int = LISTING_LIMIT,
 ) -> list[Path]:
     """Write the reports of ``periods`` (default: every published period) into ``out_dir``.
 
@@ -41,7 +42,8 @@ def render_reports(
     ``statements``: per-rep statements too (default: when the period has at most
     ``STATEMENTS_AUTO_LIMIT`` reps). ``seeds``: the workspace (or its seed folder) whose rule
     books the closes used, for tiers and rule descriptions (default: the seeds of the workspace
-    ``published_db`` belongs to, else the repository's).
+    ``published_db`` belongs to, else the repository's). ``listing_limit``: rows shown in each
+    per-rep table of a page (a page says when it shows fewer than there are).
     """
     published_db, out_dir = Path(published_db), Path(out_dir)
     if seeds is None:
@@ -58,14 +60,21 @@ def render_reports(
         quarantine = Quarantine.load(con)
         written = []
         for period in chosen:
-            written += _period_pages(con, out_dir, period, versions, quarantine, statements, seeds)
+            written += _period_pages(
+                con, out_dir, period, versions, quarantine, statements, seeds, listing_limit
+            )
         for quarter in sorted({quarter_of(period) for period in chosen}):
-            context = quarterly_context(con, quarter, versions)
+            context = quarterly_context(con, quarter, versions, listing_limit)
             written.append(
                 write(out_dir, Path(f"quarterly-{quarter}.html"), "quarterly.html", context)
             )
         written.append(
-            write(out_dir, Path("index.html"), "index.html", _index(con, out_dir, versions))
+            write(
+                out_dir,
+                Path("index.html"),
+                "index.html",
+                _index(con, out_dir, versions, listing_limit),
+            )
         )
     finally:
         con.close()
@@ -80,8 +89,9 @@ def _period_pages(
     quarantine: Quarantine,
     statements: bool | None = None,
     seeds: rulebook.SeedSource = None,
+    listing_limit: int = LISTING_LIMIT,
 ) -> list[Path]:
-    close = close_context(con, period, versions, quarantine, seeds)
+    close = close_context(con, period, versions, quarantine, seeds, listing_limit)
     written = [write(out_dir, Path(f"close-{period}.html"), "close.html", close)]
     if statements is None:
         statements = len(close["reps"]) <= STATEMENTS_AUTO_LIMIT
@@ -99,21 +109,27 @@ def _period_pages(
     return written
 
 
-def _index(con: duckdb.DuckDBPyConnection, out_dir: Path, versions: dict[str, int]) -> dict:
-    """Every published period, linking the pages that exist in ``out_dir``."""
+def _index(
+    con: duckdb.DuckDBPyConnection, out_dir: Path, versions: dict[str, int], limit: int
+) -> dict:
+    """Every published period, linking the pages that exist in ``out_dir`` (at most ``limit``
+    statements per period)."""
     periods = []
     for period, version in reversed(versions.items()):
         reps = data.period_reps(con, period, version)
+        folder = out_dir / statement_path(period, "x").parent
+        present = {path.name for path in folder.glob("*.html")} if folder.is_dir() else set()
+        with_statement = sorted(
+            (rep for rep in reps if file_name(rep["rep_id"]) in present),
+            key=lambda rep: rep["rep_id"],
+        )
         periods.append(
             {
                 "period": period,
                 "publication": data.publications(con, period)[0],
                 "close": (out_dir / f"close-{period}.html").exists(),
-                "reps": [
-                    rep
-                    for rep in reps
-                    if (out_dir / statement_path(period, rep["rep_id"])).exists()
-                ],
+                "reps": with_statement[:limit],
+                "statement_count": len(with_statement),
                 "rep_count": len(reps),
             }
         )

@@ -15,6 +15,9 @@ from orchestration.reports.quarantine import Quarantine
 from orchestration.reports.quarterly import quarter_of
 
 NO_TIER = "(none)"
+MOVES = ("up", "down", "same", "new", "left")
+# Rows shown in each per-rep table of a report page; the published tables hold every rep.
+LISTING_LIMIT = 1_000
 
 
 def previous_month(period: str) -> str:
@@ -37,10 +40,17 @@ def teams(reps: list[Row]) -> list[Row]:
         {
             "team_id": team_id,
             "reps": sorted(members, key=lambda rep: (rep["team_rank"], rep["rep_id"])),
+            "size": len(members),
             "total": sum((rep["total_points"] for rep in members), Decimal(0)),
         }
         for team_id, members in sorted(by_team.items())
     ]
+
+
+def listing(rows: list[Row], limit: int) -> dict[str, Any]:
+    """The first ``limit`` rows of a per-rep table and how many there are in all: a page
+    listing 200,000 reps neither renders fast nor reads well; the published tables hold all."""
+    return {"rows": rows[:limit], "total": len(rows)}
 
 
 def reward_cost(reps: list[Row], order: list[str]) -> tuple[list[Row], Decimal]:
@@ -115,8 +125,10 @@ def close_context(
     versions: dict[str, int],
     quarantine: Quarantine,
     seeds: rulebook.SeedSource = None,
+    limit: int = LISTING_LIMIT,
 ) -> dict[str, Any]:
-    """``seeds``: the workspace (or its seed folder) whose rule books the closes used."""
+    """``seeds``: the workspace (or its seed folder) whose rule books the closes used;
+    ``limit``: rows shown in each per-rep table (counts and totals always cover every rep)."""
     history = data.publications(con, period)
     publication = history[0]
     version = publication["version"]
@@ -141,13 +153,18 @@ def close_context(
     previous = previous_month(period)
     before = data.period_reps(con, previous, versions[previous]) if previous in versions else None
     early = data.provisional(con, period)
+    moved = changes(reps, before, order) if before is not None else []
+    by_team = teams(reps)
     return {
         "period": period,
         "quarter": quarter_of(period),
         "publication": publication,
         "history": history,
         "reps": reps,
-        "teams": teams(reps),
+        "leaderboard": listing(reps, limit),
+        # per-team tables while every rep fits on the page, else one line per team
+        "teams": by_team if len(reps) <= limit else [],
+        "team_lines": listing(by_team, limit) if len(reps) > limit else None,
         "total_points": sum((rep["total_points"] for rep in reps), Decimal(0)),
         "tier_version": tier_version,
         "ladder": ladder,
@@ -167,7 +184,8 @@ def close_context(
         "quarantine_unattributed": quarantine.unattributed(),
         "previous": previous if before is not None else None,
         "previous_version": versions.get(previous),
-        "changes": changes(reps, before, order) if before is not None else [],
+        "moves": {kind: sum(c["move"] == kind for c in moved) for kind in MOVES},
+        "changes": listing(moved, limit),
         "provisional_as_of": _moment(early[0]) if early else None,
-        "provisional": versus_provisional(reps, early[1]) if early else [],
+        "provisional": listing(versus_provisional(reps, early[1]) if early else [], limit),
     }

@@ -24,8 +24,9 @@ def quarter_months(quarter: str) -> list[str]:
 
 
 def quarterly_context(
-    con: duckdb.DuckDBPyConnection, quarter: str, versions: dict[str, int]
+    con: duckdb.DuckDBPyConnection, quarter: str, versions: dict[str, int], limit: int
 ) -> dict[str, Any]:
+    """``limit``: the standings rows shown (the totals always cover every rep)."""
     months = quarter_months(quarter)
     included = [month for month in months if month in versions]
     picks = [(month, versions[month]) for month in included]
@@ -55,7 +56,8 @@ def quarterly_context(
         "months": months,
         "included": picks,
         "missing": [month for month in months if month not in versions],
-        "reps": standings,
+        "reps": standings[:limit],
+        "rep_count": len(standings),
         "total_points": sum((rep["total_points"] for rep in standings), Decimal(0)),
         "month_totals": [
             sum((v for (_, m), v in by_rep.items() if m == month), Decimal(0)) for month in months
