@@ -3,18 +3,24 @@ implementation of the contract (tests/oracle), invariants, re-close, restatement
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
 from decimal import Decimal
+from pathlib import Path
 
 import duckdb
+import polars
+import pyarrow.parquet as pq
 import pytest
 from conftest import write_csv
 from oracle.contract import compute
 from typer.testing import CliRunner
 
 from orchestration.cli import app
+from orchestration.defs.publish import serving
+from orchestration.lib import warehouse
 from orchestration.lib.runner import run_close
 from orchestration.lib.workspace import Workspace
 from orchestration.synthetic import generate
@@ -307,3 +313,72 @@ def test_trace_reaches_landed_values_for_every_line_of_a_rep(closed):
     chain = runner.invoke(app, ["verify-chain", "--home", str(ws.home)])
     assert chain.exit_code == 0, chain.output
     assert "hash chain intact" in chain.output
+
+
+def duckdb_1x(sql: str, database=None) -> list[dict]:
+    """Run SQL in the real DuckDB 1.x command-line client (the package `duckdb-cli`), as a BI
+    tool's embedded DuckDB would; rows come back as JSON objects."""
+    cli = Path(sys.executable).with_name("duckdb")
+    version = subprocess.run([cli, "--version"], capture_output=True, text=True, check=True)
+    assert version.stdout.startswith("v1."), version.stdout
+    args = [cli, "-readonly", "-json", str(database)] if database else [cli, "-json"]
+    done = subprocess.run([*args, "-c", sql], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout or "[]")
+
+
+def test_a_duckdb_1x_client_reads_every_latest_view_of_the_readers_database(closed):
+    ws, _ = closed
+    views = [
+        row["view_name"]
+        for row in duckdb_1x(
+            "select view_name from duckdb_views() where not internal order by 1", ws.published_db
+        )
+    ]
+    assert views and all(view.startswith("latest_") for view in views)
+    for view in views:
+        (expected,) = published(ws, f"select count(*) from {view}")[0]
+        got = duckdb_1x(f"select count(*) as n from {view}", ws.published_db)
+        assert got == [{"n": expected}], view
+    totals = duckdb_1x(
+        "select sum(total_points)::varchar as total from latest_rep_period_points", ws.published_db
+    )
+    sql = "select sum(total_points)::varchar from latest_rep_period_points"
+    (expected,) = published(ws, sql)[0]
+    assert totals == [{"total": expected}]
+
+
+def test_parquet_exports_read_the_same_in_pyarrow_polars_and_duckdb_1x(closed):
+    ws, _ = closed
+    files = sorted(ws.published_dir.glob("*.parquet"))
+    assert {f"latest_{t}.parquet" for t in ("publications", "rep_period_points")} <= {
+        f.name for f in files
+    }
+    for path in files:
+        table = path.stem
+        (rows,) = published(ws, f"select count(*) from {table}")[0]
+        assert pq.read_table(path).num_rows == rows, path.name
+        assert polars.read_parquet(path).height == rows, path.name
+        in_parquet = duckdb_1x(f"select column_name, column_type from (describe '{path}')")
+        in_database = duckdb_1x(
+            f"select column_name, column_type from (describe {table})", ws.published_db
+        )
+        assert in_parquet == in_database, path.name
+
+
+def test_an_earlier_readers_database_in_duckdb_2_format_is_rewritten_for_1x_readers(closed):
+    ws, _ = closed
+    # What jifen wrote before: the readers' copy in DuckDB 2's own storage format.
+    legacy = ws.home / "legacy.duckdb"
+    with duckdb.connect() as con:
+        con.execute(f"attach '{ws.published_db}' as old (read_only)")
+        con.execute(f"attach '{legacy}' as new")
+        con.execute("copy from database old to new")
+    legacy.replace(ws.published_db)
+    with pytest.raises(AssertionError, match="version number"):
+        duckdb_1x("select 1", ws.published_db)
+    with warehouse.connect(ws) as con:
+        assert serving.refresh(ws, con, force=True)
+    assert duckdb_1x("select count(*) as n from latest_publications", ws.published_db) == [
+        {"n": len(MONTHS)}
+    ]

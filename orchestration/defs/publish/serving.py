@@ -12,6 +12,7 @@ import os
 import shutil
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 
 import duckdb
 
@@ -27,6 +28,11 @@ from orchestration.lib.workspace import Workspace
 
 KEEP_SNAPSHOTS = 3
 PROVISIONAL_ORDER = "period, company_rank, rep_id"
+# BI tools and drivers ship DuckDB 1.x long after a major release; DuckDB 2 writes storage version
+# 69, which they refuse. The readers' database is written in the format DuckDB 1.1+ opens
+# (docs/decisions.md, "Readers' storage format"); DuckDB reports that format as "v1.0.0+".
+READERS_STORAGE_VERSION = "v1.1.0"
+READERS_STORAGE_TAG = "v1.0.0+"
 
 
 def _state(con: duckdb.DuckDBPyConnection) -> str:
@@ -84,12 +90,12 @@ def _write_database(workspace: Workspace, con: duckdb.DuckDBPyConnection, stamp:
     staging = workspace.home / f".published-{stamp}.duckdb"
     if workspace.published_db.exists():
         shutil.copyfile(workspace.published_db, staging)
-    con.execute(f"attach '{staging}' as serving")
+    _attach_serving(con, staging)
     try:
-        if not _append_new_versions(con):
+        if not (_in_readers_format(con) and _append_new_versions(con)):
             con.execute("detach serving")
             staging.unlink(missing_ok=True)
-            con.execute(f"attach '{staging}' as serving")
+            _attach_serving(con, staging)
             _write_all_versions(con)
         rewritten = {  # not versioned: written whole every time
             "quarantine": f"select {', '.join(QUARANTINE_COLUMNS)} from quarantine "
@@ -108,6 +114,21 @@ def _write_database(workspace: Workspace, con: duckdb.DuckDBPyConnection, stamp:
     finally:
         views.close()
     os.replace(staging, workspace.published_db)
+
+
+def _attach_serving(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """A new file is created in the readers' format; an existing one keeps the format it has
+    (DuckDB refuses to lower it, so a copy in another format is written anew)."""
+    option = "" if path.exists() else f" (storage_version '{READERS_STORAGE_VERSION}')"
+    con.execute(f"attach '{path}' as serving{option}")
+
+
+def _in_readers_format(con: duckdb.DuckDBPyConnection) -> bool:
+    """False for a readers' copy written by an earlier jifen in DuckDB 2's own format."""
+    tags = con.execute(
+        "select tags from duckdb_databases() where database_name = 'serving'"
+    ).fetchall()[0][0]
+    return tags.get("storage_version") == READERS_STORAGE_TAG
 
 
 def _write_all_versions(con: duckdb.DuckDBPyConnection) -> None:
