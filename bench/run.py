@@ -336,9 +336,9 @@ def gate_main(home: Path, out: Path) -> None:
     background while dbt runs, so its import is not part of the gate's time there."""
     import great_expectations  # noqa: F401
 
-    from orchestration.defs.publish.gate import run_gate
-    from orchestration.lib.warehouse import connect
+    from orchestration.gate.expectations import run_gate
     from orchestration.lib.workspace import Workspace
+    from orchestration.warehouse.duckdb import connect
 
     start = time.monotonic()
     with connect(Workspace.at(home), read_only=True) as con:
@@ -403,7 +403,7 @@ class Bench:
     # -- base data: every month at the history scale, one generator call ----------------------
 
     def base(self) -> Path:
-        from orchestration.synthetic import generate
+        from orchestration.generate.synthetic import generate
 
         plan = self.plan
         folder = self.workdir / "base"
@@ -761,7 +761,7 @@ class Bench:
 
     def run_fixed_cost(self) -> dict:
         """The fixed cost of a close: a month of ~1,000 sales rows, no history (goal <= 10 s)."""
-        from orchestration.synthetic import generate
+        from orchestration.generate.synthetic import generate
 
         folder = self.workdir / "scale-1k"
         shutil.rmtree(folder, ignore_errors=True)
@@ -1188,7 +1188,8 @@ def markdown(results: dict) -> str:
         "benchmark by a `jifen standings` run (ingest, validate, dbt; nothing published). The "
         "history is not closed: the gate's rep-count band (within 50 % of the previous "
         "published period) would stop a scaled month after a closed base-scale history.",
-        f"- Base: `orchestration.synthetic.generate` over all months with {plan['reps']:,} reps x "
+        f"- Base: `orchestration.generate.synthetic.generate` over all months with "
+        f"{plan['reps']:,} reps x "
         f"50 sales a month, 1 % dirty rows ({plan.get('base_month_sales_rows', 0):,} sales rows "
         f"in {plan['period']}); the history stays at this scale.",
         "- Scales: the closed and the next month are the base month plus renamed replicas "

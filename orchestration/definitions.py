@@ -1,27 +1,12 @@
-"""The jifen code location: one Definitions merged from one folder per stop on the data's road."""
+"""The jifen code location: wiring only. Every folder of ``orchestration/defs/`` is one stop on
+the data's road (docs/architecture.md); ``load_defs`` collects what each defines."""
 
-from dagster import Definitions, in_process_executor
+import dagster as dg
 
-from orchestration.defs import (
-    close,
-    ingest,
-    points,
-    publish,
-    standings,
-    trial,
-    validation,
-    verify,
-)
-from orchestration.lib.resources import WorkspaceResource
+import orchestration.defs
+from orchestration.defs.resources import WorkspaceResource
 
-defs = Definitions.merge(
-    ingest.defs,
-    validation.defs,
-    points.defs,
-    publish.defs,
-    close.defs,
-    standings.defs,
-    verify.defs,
-    trial.defs,
-    Definitions(resources={"workspace": WorkspaceResource()}, executor=in_process_executor),
+defs = dg.Definitions.merge(
+    dg.components.load_defs(orchestration.defs),
+    dg.Definitions(resources={"workspace": WorkspaceResource()}, executor=dg.in_process_executor),
 )

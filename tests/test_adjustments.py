@@ -14,11 +14,11 @@ import pytest
 from conftest import write_csv
 from test_validation import run_validation
 
-from orchestration.defs.ingest.landing import ingest_source
-from orchestration.defs.validation.budget import adjustment_stops, period_counts
-from orchestration.defs.validation.engine import validate_all
-from orchestration.lib.warehouse import connect
+from orchestration.ingest.landing import ingest_source
 from orchestration.lib.workspace import OPTIONAL_SOURCES, SOURCES
+from orchestration.validate.budget import adjustment_stops, period_counts
+from orchestration.validate.engine import validate_all
+from orchestration.warehouse.duckdb import connect
 from schemas.contract import SPECS
 from schemas.reasons import REASONS
 
@@ -107,7 +107,7 @@ def test_a_good_adjustment_loads_typed_with_its_lineage(base_landing):
         raw = con.execute(
             "select source_file, row_number, file_hash, run_id from raw_adjustments order by 2"
         ).fetchall()
-    from orchestration.defs.ingest.reader import sha256_of
+    from orchestration.ingest.reader import sha256_of
 
     digest = sha256_of(path)
     assert rows == [
@@ -273,7 +273,7 @@ def test_the_ingest_asset_accepts_a_missing_optional_folder_only(base_landing):
     from dagster import materialize
 
     from orchestration.defs.ingest.assets import ingest_assets
-    from orchestration.lib.resources import WorkspaceResource
+    from orchestration.defs.resources import WorkspaceResource
 
     assets = {a.key.path[-1]: a for a in ingest_assets}
     assert set(OPTIONAL_SOURCES) == {"adjustments"}
@@ -307,8 +307,8 @@ def test_the_adjustments_spec():
 
 
 def test_the_staging_model_reads_validated_adjustments(base_landing):
-    from orchestration.lib.dbt import run_dbt
     from orchestration.lib.period import window
+    from orchestration.points.dbt import run_dbt
 
     write_csv(base_landing, "adjustments", "adjustments_a.csv", [adj("A1", points="-12.5")])
     run_validation(base_landing)
@@ -342,8 +342,8 @@ def test_the_staging_model_reads_validated_adjustments(base_landing):
 def test_the_validation_asset_stops_the_close_on_a_quarantined_adjustment(base_landing, capfd):
     from dagster import materialize
 
-    from orchestration.defs.validation.assets import validated_inputs
-    from orchestration.lib.resources import WorkspaceResource
+    from orchestration.defs.resources import WorkspaceResource
+    from orchestration.defs.validate.assets import validated_inputs
 
     write_csv(base_landing, "adjustments", "adjustments_a.csv", [adj("A1", "R404")])
     with connect(base_landing) as con:

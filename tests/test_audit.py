@@ -33,11 +33,11 @@ from orchestration.audit import (
     verify_chain,
     write_audit_pack,
 )
-from orchestration.defs.publish import store
-from orchestration.lib.published import NothingPublished
-from orchestration.lib.runner import run_close
+from orchestration.defs.launch import run_close
+from orchestration.generate.synthetic import generate
 from orchestration.lib.workspace import Workspace
-from orchestration.synthetic import generate
+from orchestration.publish import store
+from orchestration.warehouse.published import NothingPublished
 
 PERIODS = ["2026-07", "2026-08"]
 CENT = Decimal("0.01")

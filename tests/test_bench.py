@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.synthetic import generate
+from orchestration.generate.synthetic import generate
 from tests.oracle.contract import compute
 
 REPO = Path(__file__).resolve().parents[1]

@@ -19,11 +19,11 @@ from oracle.contract import compute
 from typer.testing import CliRunner
 
 from orchestration.cli import app
-from orchestration.defs.publish import serving
-from orchestration.lib import warehouse
-from orchestration.lib.runner import run_close
+from orchestration.defs.launch import run_close
+from orchestration.generate.synthetic import generate
 from orchestration.lib.workspace import Workspace
-from orchestration.synthetic import generate
+from orchestration.publish import serving
+from orchestration.warehouse import duckdb as warehouse
 
 MONTHS = ["2026-07", "2026-08", "2026-09", "2026-10"]
 runner = CliRunner()

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from browser import HEADLESS_FLAGS, chromium_or_skip
 
-from orchestration.defs.publish.datadocs import write_data_docs
+from orchestration.gate.datadocs import write_data_docs
 
 FAILING = "expect_column_pair_values_to_be_equal"
 

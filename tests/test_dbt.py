@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 from conftest import write_csv
 
-from orchestration.defs.ingest.landing import ingest_source
-from orchestration.defs.publish.gate import run_gate
-from orchestration.defs.validation.engine import validate_all
-from orchestration.lib.dbt import run_dbt, seeds_env
+from orchestration.gate.expectations import run_gate
+from orchestration.ingest.landing import ingest_source
 from orchestration.lib.paths import REPO_SEEDS
 from orchestration.lib.period import window
-from orchestration.lib.warehouse import connect
 from orchestration.lib.workspace import SOURCES
+from orchestration.points.dbt import run_dbt, seeds_env
+from orchestration.validate.engine import validate_all
+from orchestration.warehouse.duckdb import connect
 
 
 def dbt(ws, *args: str) -> subprocess.CompletedProcess:
@@ -124,9 +124,9 @@ def test_a_failing_gate_publishes_nothing_and_keeps_the_candidate(base_landing):
     """The real publication asset, on a candidate with one ledger line dropped."""
     from dagster import materialize
 
+    from orchestration.defs.launch import run_standings
     from orchestration.defs.publish.assets import publication
-    from orchestration.lib.resources import WorkspaceResource
-    from orchestration.lib.runner import run_standings
+    from orchestration.defs.resources import WorkspaceResource
 
     ws = base_landing
     write_csv(

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import duckdb
 
-from orchestration.defs.publish import hashing
-from orchestration.defs.publish.hashing import rows_sha256
+from orchestration.publish import hashing
+from orchestration.publish.hashing import rows_sha256
 
 
 def by_definition(con: duckdb.DuckDBPyConnection, sql: str) -> str:

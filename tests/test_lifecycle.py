@@ -16,10 +16,10 @@ from conftest import write_csv
 from typer.testing import CliRunner
 
 from orchestration.cli import app
-from orchestration.defs.publish.store import content_hash
-from orchestration.lib.runner import run_close
-from orchestration.lib.warehouse import connect
+from orchestration.defs.launch import run_close
 from orchestration.lib.workspace import Workspace
+from orchestration.publish.store import content_hash
+from orchestration.warehouse.duckdb import connect
 
 JIFEN = [sys.executable, "-m", "orchestration.cli"]
 runner = CliRunner()

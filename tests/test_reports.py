@@ -16,12 +16,12 @@ import duckdb
 import pytest
 from browser import Chromium
 
-from orchestration.lib.runner import run_close
+from orchestration.defs.launch import run_close
+from orchestration.generate.synthetic import generate
 from orchestration.lib.workspace import Workspace
 from orchestration.reports import render_reports
 from orchestration.reports.fmt import num, signed
 from orchestration.reports.quarantine import period_of
-from orchestration.synthetic import generate
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "test-artifacts"

@@ -13,7 +13,7 @@ from conftest import write_csv
 from typer.testing import CliRunner
 
 from orchestration.cli import app
-from orchestration.lib.runner import run_close, run_standings
+from orchestration.defs.launch import run_close, run_standings
 from orchestration.lib.workspace import Workspace
 from orchestration.rulebooks.layout import REPO_RULEBOOKS
 

@@ -13,6 +13,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from orchestration.cli.rules import rules_app
 from orchestration.lib.workspace import Workspace
 from orchestration.rulebooks import (
     PromotionRefused,
@@ -27,7 +28,6 @@ from orchestration.rulebooks import (
     render_seeds,
     rulebook_files,
 )
-from orchestration.rulebooks.cli import rules_app
 from orchestration.rulebooks.layout import REPO_RULEBOOKS, REPO_SEEDS, SEED_COLUMNS
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rulebooks"

@@ -28,11 +28,11 @@ from conftest import write_csv
 from typer.testing import CliRunner
 
 from orchestration.cli import app
-from orchestration.lib.runner import run_close, run_standings
+from orchestration.defs.launch import run_close, run_standings
+from orchestration.defs.trial.launch import run_trial
 from orchestration.lib.workspace import Workspace
 from orchestration.rulebooks.layout import REPO_RULEBOOKS
 from orchestration.trial.run import run_trial_in
-from orchestration.trial.runner import run_trial
 
 REPO = REPO_RULEBOOKS.parent
 DEFAULT = REPO_RULEBOOKS / "2026.1.yaml"

@@ -7,10 +7,10 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import write_csv
 
-from orchestration.defs.ingest.landing import ingest_source
-from orchestration.defs.validation.engine import validate_all
-from orchestration.lib.warehouse import connect
+from orchestration.ingest.landing import ingest_source
 from orchestration.lib.workspace import SOURCES
+from orchestration.validate.engine import validate_all
+from orchestration.warehouse.duckdb import connect
 
 
 def run_validation(workspace):

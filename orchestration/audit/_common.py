@@ -19,8 +19,8 @@ import duckdb
 
 from orchestration.lib.paths import REPO_ROOT  # noqa: F401
 from orchestration.lib.paths import REPO_SEEDS as SEEDS_DIR
-from orchestration.lib.published import NothingPublished, open_published
 from orchestration.lib.workspace import Workspace, WorkspaceBusy
+from orchestration.warehouse.published import NothingPublished, open_published
 
 CENT = Decimal("0.01")
 

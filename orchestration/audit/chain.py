@@ -21,10 +21,10 @@ from orchestration.audit._common import (
     open_readers_copy,
     open_warehouse,
 )
-from orchestration.defs.publish import store
-from orchestration.defs.publish.hashing import rows_sha256
-from orchestration.defs.publish.tables import CHAINED_FIELDS, VERSIONED
 from orchestration.lib.workspace import Workspace
+from orchestration.publish import store
+from orchestration.publish.hashing import rows_sha256
+from schemas.published import CHAINED_FIELDS, VERSIONED
 
 HISTORY = "warehouse history"
 READERS = "readers' copy (published.duckdb)"

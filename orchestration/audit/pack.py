@@ -40,11 +40,11 @@ from orchestration.audit._common import (
     rulebook_rows,
 )
 from orchestration.audit.readme import render_readme
-from orchestration.defs.ingest.reader import sha256_of
-from orchestration.defs.publish import store
-from orchestration.defs.publish.tables import CHAINED_FIELDS, VERSIONED
+from orchestration.ingest.reader import sha256_of
 from orchestration.lib.workspace import Workspace
+from orchestration.publish import store
 from schemas.contract import SPECS
+from schemas.published import CHAINED_FIELDS, VERSIONED
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 REFERENCE_SOURCES = tuple(name for name, spec in SPECS.items() if spec.period_column is None)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from orchestration.audit._common import Rule, RuleBook
-from orchestration.defs.publish.tables import CHAINED_FIELDS, VERSIONED
+from schemas.published import CHAINED_FIELDS, VERSIONED
 
 COUNT_FIELDS = ("rows_read", "rows_loaded", "rows_deduplicated", "rows_quarantined")
 

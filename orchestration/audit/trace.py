@@ -37,7 +37,7 @@ from orchestration.audit._common import (
     seeds_dir,
     version_on,
 )
-from orchestration.defs.ingest.reader import FileRejected, read_landing_file, sha256_of
+from orchestration.ingest.reader import FileRejected, read_landing_file, sha256_of
 from orchestration.lib.workspace import Workspace
 from schemas.contract import SPECS
 

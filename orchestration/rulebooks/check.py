@@ -11,14 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from orchestration.lib.paths import REPO_ROOT
 from orchestration.lib.workspace import Workspace
 from orchestration.rulebooks.facts import RepFacts, rep_facts
 from orchestration.rulebooks.model import CURRENCY, ROW_KINDS, RuleBook
 from orchestration.rulebooks.parse import parse_book
 from orchestration.rulebooks.problems import Problem, Severity, errors_of
 from orchestration.rulebooks.source import Document, parse_text, read_file
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass

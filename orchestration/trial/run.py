@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from orchestration.generate.synthetic import parse_months
 from orchestration.lib.workspace import Workspace
-from orchestration.synthetic import parse_months
 from orchestration.trial.compare import ALL, compare, write_all
 from orchestration.trial.report import render
 from orchestration.trial.score import (

@@ -24,16 +24,16 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.lib.dbt import run_dbt, seeds_env
 from orchestration.lib.period import window
-from orchestration.lib.warehouse import connect
 from orchestration.lib.workspace import SOURCES, Workspace
+from orchestration.points.dbt import run_dbt, seeds_env
 from orchestration.rulebooks.check import check_files, display_name
 from orchestration.rulebooks.compiler import compile_files, render_seeds, write_if_changed
 from orchestration.rulebooks.layout import REPO_SEEDS, SCHEMA_FILE
 from orchestration.rulebooks.model import RuleBook
 from orchestration.rulebooks.problems import Problem, RulebookError
 from orchestration.rulebooks.workspace import rulebook_files
+from orchestration.warehouse.duckdb import connect
 
 SIDES = ("current", "candidate")
 MARTS = {

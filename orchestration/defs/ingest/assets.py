@@ -2,11 +2,11 @@
 
 from dagster import AssetExecutionContext, Failure, MaterializeResult, MetadataValue, asset
 
-from orchestration.defs.ingest.landing import ingest_source
+from orchestration.defs.resources import WorkspaceResource
+from orchestration.ingest.landing import ingest_source
 from orchestration.lib.period import monthly_partitions
-from orchestration.lib.resources import WorkspaceResource
-from orchestration.lib.warehouse import connect
 from orchestration.lib.workspace import OPTIONAL_SOURCES, SOURCES
+from orchestration.warehouse.duckdb import connect
 
 
 def _ingest_asset(source: str):

@@ -10,14 +10,14 @@ import os
 from dagster import AssetExecutionContext, BackfillPolicy
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_assets
 
-from orchestration.defs.points.marks import plan_recomputation
-from orchestration.defs.publish.gate import prefetch
-from orchestration.lib.dbt import JifenDbtResource, ensure_manifest, seeds_env
+from orchestration.defs.resources import WorkspaceResource
+from orchestration.gate.expectations import prefetch
 from orchestration.lib.faults import crash_point
 from orchestration.lib.period import monthly_partitions, parse_period, window
-from orchestration.lib.resources import WorkspaceResource
-from orchestration.lib.warehouse import connect
+from orchestration.points.dbt import JifenDbtResource, ensure_manifest, seeds_env
+from orchestration.points.marks import plan_recomputation
 from orchestration.rulebooks.workspace import compile_workspace
+from orchestration.warehouse.duckdb import connect
 
 translator = DagsterDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 

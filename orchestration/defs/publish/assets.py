@@ -10,17 +10,17 @@ from dagster import (
     asset,
 )
 
-from orchestration.defs.points.marks import book_marks
-from orchestration.defs.publish import serving
-from orchestration.defs.publish.datadocs import write_data_docs
-from orchestration.defs.publish.gate import run_gate
-from orchestration.defs.publish.store import PeriodClosed, publish_period
-from orchestration.defs.validation.budget import period_counts
+from orchestration.defs.resources import WorkspaceResource
+from orchestration.gate.datadocs import write_data_docs
+from orchestration.gate.expectations import run_gate
 from orchestration.lib.faults import crash_point
 from orchestration.lib.period import monthly_partitions, parse_period
-from orchestration.lib.resources import WorkspaceResource
-from orchestration.lib.warehouse import connect
+from orchestration.points.marks import book_marks
+from orchestration.publish import serving
+from orchestration.publish.store import PeriodClosed, publish_period
 from orchestration.reports import render_reports
+from orchestration.validate.budget import period_counts
+from orchestration.warehouse.duckdb import connect
 
 CANDIDATES = ["points_ledger", "rep_period_points", "rep_period_rule_points", "reward_list"]
 

@@ -4,10 +4,10 @@ from datetime import UTC, datetime
 
 from dagster import AssetExecutionContext, AssetKey, Failure, MaterializeResult, asset
 
-from orchestration.defs.publish import serving
+from orchestration.defs.resources import WorkspaceResource
 from orchestration.lib.period import monthly_partitions, parse_period
-from orchestration.lib.resources import WorkspaceResource
-from orchestration.lib.warehouse import connect
+from orchestration.publish import serving
+from orchestration.warehouse.duckdb import connect
 
 CANDIDATES = ["rep_period_points", "points_ledger"]
 

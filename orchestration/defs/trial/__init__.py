@@ -10,7 +10,7 @@ nothing). Launch it from the UI with run config, e.g.::
 
 from dagster import Config, Definitions, OpExecutionContext, in_process_executor, job, op
 
-from orchestration.lib.resources import WorkspaceResource
+from orchestration.defs.resources import WorkspaceResource
 from orchestration.trial.run import TrialResult, run_trial_in
 
 

@@ -2,8 +2,8 @@
 
 from dagster import Config, Definitions, OpExecutionContext, in_process_executor, job, op
 
-from orchestration.defs.verify.recompute import Verification, verify_version
-from orchestration.lib.resources import WorkspaceResource
+from orchestration.defs.resources import WorkspaceResource
+from orchestration.verify.recompute import Verification, verify_version
 
 
 class VerifyConfig(Config):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.lib.paths import DBT_PROJECT_DIR, REPO_RULEBOOKS, REPO_SEEDS
+from orchestration.lib.paths import DBT_PROJECT_DIR, REPO_ROOT, REPO_RULEBOOKS, REPO_SEEDS
 from orchestration.lib.workspace import Workspace
 
 CODE_DIRS = (
@@ -25,8 +25,8 @@ CODE_DIRS = (
     REPO_RULEBOOKS,
 )
 PACKAGE_DIRS = (
-    Path(__file__).resolve().parents[1],
-    Path(__file__).resolve().parents[2] / "schemas",
+    REPO_ROOT / "orchestration",
+    REPO_ROOT / "schemas",
 )
 
 

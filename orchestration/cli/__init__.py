@@ -11,10 +11,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from orchestration.cli.rules import rules_app
 from orchestration.lib.period import parse_period
-from orchestration.lib.published import NothingPublished, open_published, resolve_version
 from orchestration.lib.workspace import Workspace, WorkspaceBusy
-from orchestration.rulebooks.cli import rules_app
+from orchestration.warehouse.published import NothingPublished, open_published, resolve_version
 
 app = typer.Typer(
     help="jifen (积分): points-based sales incentives, validated, explained and versioned.",
@@ -64,8 +64,8 @@ def generate(
     dirty_rate: Annotated[float, typer.Option(help="Share of rows with a problem.")] = 0.01,
 ) -> None:
     """Write realistic synthetic landing files (CSV and Parquet) into the workspace."""
-    from orchestration.synthetic import generate as write
-    from orchestration.synthetic import parse_months
+    from orchestration.generate.synthetic import generate as write
+    from orchestration.generate.synthetic import parse_months
 
     try:
         month_list = parse_months(months)
@@ -95,8 +95,8 @@ def _close(
     error_budget: float | None,
     verbose: bool,
 ) -> dict:
-    from orchestration.lib import fastpath
-    from orchestration.lib.runner import run_close
+    from orchestration.defs.launch import run_close
+    from orchestration.publish import unchanged as fastpath
 
     started = time.monotonic()
     if not restate:
@@ -128,8 +128,8 @@ def _close(
 
 
 def _print_close_summary(workspace: Workspace, period: str, metadata: dict, seconds: float) -> None:
-    from orchestration.defs.validation.budget import period_counts
-    from orchestration.lib.warehouse import connect
+    from orchestration.validate.budget import period_counts
+    from orchestration.warehouse.duckdb import connect
 
     with connect(workspace) as con:
         counts = period_counts(con, period)
@@ -313,7 +313,7 @@ def quarantine(
     limit: Annotated[int, typer.Option(help="Rows to show.")] = 50,
 ) -> None:
     """Quarantined rows with file, row, reason and what was wrong (from the last validation)."""
-    from orchestration.lib.warehouse import connect
+    from orchestration.warehouse.duckdb import connect
 
     workspace = _workspace(home)
     if not workspace.warehouse.exists():
@@ -350,7 +350,7 @@ def standings(
     """Provisional leaderboard of an open period (refreshed through Dagster; never a version)."""
     from datetime import date
 
-    from orchestration.lib.runner import run_standings
+    from orchestration.defs.launch import run_standings
 
     workspace = _workspace(home)
     period = _period(period) if period else date.today().strftime("%Y-%m")
@@ -392,7 +392,7 @@ def verify(
     version: Annotated[int | None, typer.Option(help="Version (default: latest).")] = None,
 ) -> None:
     """Recompute a published version from its recorded inputs and rule book; report differences."""
-    from orchestration.lib.runner import run_verify
+    from orchestration.defs.launch import run_verify
 
     workspace = _workspace(home)
     try:
@@ -428,8 +428,8 @@ def trial(
 ) -> None:
     """Score a candidate rule book on the loaded data (nothing is published) and compare it
     with the live rule books: CSV files and an HTML report."""
+    from orchestration.defs.trial.launch import run_trial
     from orchestration.rulebooks.workspace import problems_text
-    from orchestration.trial.runner import run_trial
     from orchestration.trial.score import CandidateRejected, TrialError
 
     workspace = _workspace(home)
@@ -595,7 +595,7 @@ def demo(
     months: Annotated[str, typer.Option(help="Months to generate and close.")] = "2026-07..2026-10",
 ) -> None:
     """Generate sample data, close every month in order, show the latest leaderboard."""
-    from orchestration.synthetic import parse_months
+    from orchestration.generate.synthetic import parse_months
 
     workspace = _workspace(home).prepare()
     month_list = parse_months(months)

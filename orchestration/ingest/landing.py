@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.defs.ingest.reader import FileRejected, file_format, read_landing_file, sha256_of
+from orchestration.ingest.reader import FileRejected, file_format, read_landing_file, sha256_of
 from orchestration.lib.workspace import Workspace
 from schemas.contract import SPECS
 

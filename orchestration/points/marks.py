@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.lib.dbt import DBT_PROJECT_DIR
+from orchestration.points.dbt import DBT_PROJECT_DIR
 
 ROW_DIGESTS = """
 with reps as (

@@ -17,7 +17,7 @@ LINEAGE_COLUMNS = "source_file VARCHAR, row_number BIGINT, file_hash VARCHAR, ru
 
 def _ddl() -> list[str]:
     # imported here: the publish package imports this module
-    from orchestration.defs.publish.tables import PUBLICATIONS_COLUMNS, VERSIONED
+    from schemas.published import PUBLICATIONS_COLUMNS, VERSIONED
 
     statements = [
         """create table if not exists ingested_files (

@@ -11,19 +11,19 @@ from dagster import (
     multi_asset,
 )
 
-from orchestration.defs.validation.budget import (
+from orchestration.defs.resources import WorkspaceResource
+from orchestration.lib.faults import crash_point
+from orchestration.lib.period import monthly_partitions, parse_period
+from orchestration.lib.workspace import SOURCES
+from orchestration.validate.budget import (
     DEFAULT_ERROR_BUDGET,
     adjustment_stops,
     budget_breaches,
     open_adjustments,
     period_counts,
 )
-from orchestration.defs.validation.engine import validate_all
-from orchestration.lib.faults import crash_point
-from orchestration.lib.period import monthly_partitions, parse_period
-from orchestration.lib.resources import WorkspaceResource
-from orchestration.lib.warehouse import connect
-from orchestration.lib.workspace import SOURCES
+from orchestration.validate.engine import validate_all
+from orchestration.warehouse.duckdb import connect
 
 VALIDATED = [AssetKey(["validated", f"validated_{source}"]) for source in SOURCES]
 

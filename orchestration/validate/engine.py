@@ -23,12 +23,13 @@ import pandas as pd
 import pandera.pandas as pa
 import pyarrow as pa_arrow
 
+from orchestration.lib.paths import REPO_ROOT
 from schemas import SCHEMAS
 from schemas.contract import SPECS, SourceSpec
 from schemas.reasons import RANK, ROW_LEVEL
 
 Progress = Callable[[str], None]
-SCHEMA_DIR = Path(__file__).resolve().parents[3] / "schemas"
+SCHEMA_DIR = REPO_ROOT / "schemas"
 BATCH_ROWS = 500_000  # raw rows judged by pandas at a time: bounds validation's memory
 
 STATUS_DDL = """create or replace table validation_status (

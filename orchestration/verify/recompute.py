@@ -13,14 +13,14 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.defs.publish.store import input_fingerprint, rulebook_versions, stage_accounting
-from orchestration.defs.publish.tables import VERSIONED
-from orchestration.defs.validation.engine import validate_all
-from orchestration.lib.dbt import run_dbt, seeds_env
 from orchestration.lib.period import window
-from orchestration.lib.warehouse import connect
 from orchestration.lib.workspace import SOURCES, Workspace
+from orchestration.points.dbt import run_dbt, seeds_env
+from orchestration.publish.store import input_fingerprint, rulebook_versions, stage_accounting
 from orchestration.rulebooks.workspace import compile_workspace
+from orchestration.validate.engine import validate_all
+from orchestration.warehouse.duckdb import connect
+from schemas.published import VERSIONED
 
 
 @dataclass

@@ -1,5 +1,5 @@
 from dagster import Definitions
 
-from orchestration.defs.validation.assets import validated_inputs
+from orchestration.defs.validate.assets import validated_inputs
 
 defs = Definitions(assets=[validated_inputs])

@@ -16,15 +16,15 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.defs.publish.hashing import rows_sha256
-from orchestration.defs.publish.tables import (
+from orchestration.lib.faults import crash_point
+from orchestration.lib.workspace import Workspace
+from orchestration.publish.hashing import rows_sha256
+from schemas.published import (
     PUBLICATIONS_COLUMNS,
     QUARANTINE_COLUMNS,
     QUARANTINE_ORDER,
     VERSIONED,
 )
-from orchestration.lib.faults import crash_point
-from orchestration.lib.workspace import Workspace
 
 KEEP_SNAPSHOTS = 3
 PROVISIONAL_ORDER = "period, company_rank, rep_id"

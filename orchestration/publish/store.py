@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 
 import duckdb
 
-from orchestration.defs.publish.hashing import rows_sha256
-from orchestration.defs.publish.tables import CHAINED_FIELDS, PUBLICATIONS_COLUMNS, VERSIONED
 from orchestration.lib.faults import crash_point
+from orchestration.publish.hashing import rows_sha256
+from schemas.published import CHAINED_FIELDS, PUBLICATIONS_COLUMNS, VERSIONED
 
 RULEBOOK_SEEDS = ("rulebooks", "rules", "score_points", "team_targets", "tiers")
 
