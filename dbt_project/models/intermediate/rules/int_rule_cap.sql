@@ -1,7 +1,7 @@
 -- Kind cap (SALES_CAP in 2026.1): a rep whose family subtotal S in a period exceeds the limit
 -- gets one line limit - S.
 with family_subtotals as (
-    select * from {{ ref('int_family_subtotals') }}
+    select * from {{ ref('int_rule_family_subtotals') }}
 ),
 
 capped as (

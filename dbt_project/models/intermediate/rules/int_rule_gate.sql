@@ -30,7 +30,7 @@ gated as (
         rules.factor,
         rules.mean_score_below,
         subtotals.family_points + coalesce(caps.points, 0) as capped_points
-    from {{ ref('int_family_subtotals') }} as subtotals
+    from {{ ref('int_rule_family_subtotals') }} as subtotals
     inner join {{ ref('rules') }} as rules
         on
             subtotals.rulebook_version = rules.rulebook_version
@@ -38,7 +38,7 @@ gated as (
             and rules.kind = 'gate'
     inner join survey_stats
         on subtotals.period = survey_stats.period and subtotals.rep_id = survey_stats.rep_id
-    left join {{ ref('int_caps_applied') }} as caps
+    left join {{ ref('int_rule_cap') }} as caps
         on
             subtotals.period = caps.period
             and subtotals.rep_id = caps.rep_id

@@ -1,10 +1,10 @@
 {{ config(materialized='table') }}
 -- Each rep's subtotal per row-level rule and period: what caps and gates are computed from.
 {% set row_level_models = [
-    'int_sales_points_scored',
-    'int_spiff_points',
-    'int_new_customer_points',
-    'int_satisfaction_points',
+    'int_rule_amount_rate',
+    'int_rule_spiff',
+    'int_rule_first_sale',
+    'int_rule_score_points',
 ] %}
 with lines as (
     {% for model in row_level_models %}
