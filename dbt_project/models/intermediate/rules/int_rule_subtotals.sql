@@ -1,11 +1,6 @@
 {{ config(materialized='table') }}
 -- Each rep's subtotal per row-level rule and period: what caps and gates are computed from.
-{% set row_level_models = [
-    'int_rule_amount_rate',
-    'int_rule_spiff',
-    'int_rule_first_sale',
-    'int_rule_score_points',
-] %}
+{% set row_level_models = row_level_rule_models() %}
 with lines as (
     {% for model in row_level_models %}
         select
