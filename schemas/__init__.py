@@ -1,4 +1,4 @@
-"""pandera schemas of the landing sources, one module per source.
+"""pandera schemas of the landing sources, one module per source, named after it.
 
 ``SCHEMAS`` is built on first use: importing ``schemas.contract`` (the CLI does, for names and
 columns) must not pay for importing pandera.
@@ -7,19 +7,14 @@ columns) must not pay for importing pandera.
 from __future__ import annotations
 
 from functools import cache
+from importlib import import_module
 
 
 @cache
 def _schemas() -> dict:
-    from schemas import adjustments, customers, reps, sales, surveys
+    from schemas.contract import SPECS
 
-    return {
-        "reps": reps.schema,
-        "customers": customers.schema,
-        "sales": sales.schema,
-        "surveys": surveys.schema,
-        "adjustments": adjustments.schema,
-    }
+    return {source: import_module(f"schemas.{source}").schema for source in SPECS}
 
 
 def __getattr__(name: str):

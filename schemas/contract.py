@@ -22,6 +22,7 @@ class SourceSpec:
     period_date: str | None = None  # the date that places a fact row in a period
     period_month: str | None = None  # or the YYYY-MM column that does (one of the two)
     personal: tuple[str, ...] = ()  # never published, not even in the quarantine's raw values
+    landing_optional: bool = False  # a missing landing folder means "nothing landed yet"
 
     def __post_init__(self) -> None:
         if self.period_date and self.period_month:
@@ -88,11 +89,15 @@ ADJUSTMENTS = SourceSpec(
     decimals=("points",),
     months=("period",),
     period_month="period",
+    landing_optional=True,
 )
 """Manual adjustments: approved points for a rep in a period (``MANUAL_ADJUSTMENT`` lines).
 
 Facts keyed by ``adjustment_id`` across deliveries. Unlike the four sources of the contract, the
-landing folder is optional (``orchestration.lib.workspace.OPTIONAL_SOURCES``).
+landing folder is optional: people key adjustments in when there are any.
 """
 
 SPECS = {spec.name: spec for spec in (REPS, CUSTOMERS, SALES, SURVEYS, ADJUSTMENTS)}
+"""Every landing source, in the order the pipeline and its reports list them. Everything that
+handles sources one by one (landing folders, ingest and validation assets, pandera schemas,
+warehouse tables, the generator) iterates this."""

@@ -1,4 +1,4 @@
-"""The published tables of the contract (section 4): columns, order, and how they are hashed.
+"""The published tables (docs/sales-program.md#outputs): columns, order, and how they are hashed.
 
 One place for the shape BI tools and auditors depend on; the store, the serving copy and the
 hashes all read it from here.
@@ -86,6 +86,38 @@ VERSIONED = (
         ),
         "period, version, source, source_file",
         "candidate_publication_inputs",
+    ),
+)
+
+# Internal tables kept with every version in the warehouse's history only (schema
+# ``published``): the readers' copy, the Parquet copy and the content hash cover VERSIONED alone.
+INTERNAL = (
+    # How dbt derived each line of the version (dbt model int_ledger_derivations): what
+    # `jifen trace` shows. line_period is the line's own period: the version's period, or a
+    # closed period whose recomputed lines a prior-period adjustment is computed from.
+    PublishedTable(
+        "ledger_derivations",
+        (
+            ("line_period", "VARCHAR"),
+            ("line_id", "VARCHAR"),
+            ("rep_id", "VARCHAR"),
+            ("rule_id", "VARCHAR"),
+            ("rulebook_version", "VARCHAR"),
+            ("source", "VARCHAR"),
+            ("source_id", "VARCHAR"),
+            ("points", "DECIMAL(18,2)"),
+            ("rule_kind", "VARCHAR"),
+            ("inputs", "VARCHAR"),
+            ("parameters", "VARCHAR"),
+            ("formula", "VARCHAR"),
+            ("input_period", "VARCHAR"),
+            ("input_rules", "VARCHAR"),
+            ("source_file", "VARCHAR"),
+            ("source_row_number", "BIGINT"),
+            ("source_file_hash", "VARCHAR"),
+        ),
+        "period, version, line_period, line_id",
+        "int_ledger_derivations",
     ),
 )
 

@@ -61,11 +61,11 @@ CASES = [
 
 
 def details(workspace) -> dict[int, tuple[str, str, str | None, str | None]]:
-    with connect(workspace) as con:
-        rows = con.execute(
+    with connect(workspace) as wh:
+        rows = wh.rows(
             "select row_number, status, reason, detail, period from row_outcomes "
             "where source = 'adjustments' and source_file = 'adjustments_a.csv'"
-        ).fetchall()
+        )
     return {
         number: (status, reason, detail, period) for number, status, reason, detail, period in rows
     }
@@ -93,20 +93,20 @@ def test_a_good_adjustment_loads_typed_with_its_lineage(base_landing):
     )
     reports, _ = run_validation(base_landing)
     assert reports["adjustments"].loaded_files == [("adjustments_a.csv", 2)]
-    with connect(base_landing) as con:
-        rows = con.execute(
+    with connect(base_landing) as wh:
+        rows = wh.rows(
             "select adjustment_id, rep_id, period, points, reason, approved_by, source_file, "
             "row_number, file_hash from validated_adjustments order by adjustment_id"
-        ).fetchall()
+        )
         types = dict(
-            con.execute(
+            wh.rows(
                 "select column_name, data_type from information_schema.columns "
                 "where table_name = 'validated_adjustments'"
-            ).fetchall()
+            )
         )
-        raw = con.execute(
+        raw = wh.rows(
             "select source_file, row_number, file_hash, run_id from raw_adjustments order by 2"
-        ).fetchall()
+        )
     from orchestration.ingest.reader import sha256_of
 
     digest = sha256_of(path)
@@ -143,12 +143,12 @@ def test_duplicates_identical_are_deduplicated_conflicting_are_quarantined(base_
     for file in ("adjustments_a.csv", "adjustments_b.csv"):
         for number in (2, 3):
             assert outcomes[("adjustments", file, number)] == ("quarantined", "duplicate_conflict")
-    with connect(base_landing) as con:
-        detail = con.execute(
+    with connect(base_landing) as wh:
+        detail = wh.value(
             "select detail from quarantine where source = 'adjustments' and raw like '%D2%' "
             "order by source_file limit 1"
-        ).fetchone()[0]
-        loaded = con.execute("select adjustment_id from validated_adjustments").fetchall()
+        )
+        loaded = wh.rows("select adjustment_id from validated_adjustments")
     assert detail == "adjustment_id D2 has 2 rows with different values"
     assert loaded == [("D1",)]
 
@@ -202,15 +202,15 @@ def test_the_period_of_an_adjustment_is_its_month_in_counts_and_quarantine(base_
         [adj("A1"), adj("A2", points="0"), adj("A3", period="2026-08"), adj("A4", period="26-7")],
     )
     run_validation(base_landing)
-    with connect(base_landing) as con:
-        counts = con.execute(
+    with connect(base_landing) as wh:
+        counts = wh.rows(
             "select period, rows_read, rows_loaded, rows_quarantined from validation_counts "
             "where source = 'adjustments' order by period"
-        ).fetchall()
-        quarantine = con.execute(
+        )
+        quarantine = wh.rows(
             "select period, reason from quarantine where source = 'adjustments' order by period"
-        ).fetchall()
-        july = {c.source: c for c in period_counts(con, "2026-07")}
+        )
+        july = {c.source: c for c in period_counts(wh, "2026-07")}
     assert counts == [("2026-07", 2, 1, 1), ("2026-08", 1, 1, 0), ("26-7", 1, 0, 1)]
     assert quarantine == [("2026-07", "bad_amount"), ("26-7", "bad_type")]
     assert tuple(july) == SOURCES
@@ -218,17 +218,17 @@ def test_the_period_of_an_adjustment_is_its_month_in_counts_and_quarantine(base_
 
 
 def stops(workspace, period: str, budget: float = 0.05) -> list[str]:
-    with connect(workspace) as con:
-        ingest_source(workspace, con, "adjustments", "test-run")
-        validate_all(con)
-        return adjustment_stops(con, period, budget)
+    with connect(workspace) as wh:
+        ingest_source(workspace, wh, "adjustments", "test-run")
+        validate_all(wh)
+        return adjustment_stops(wh, period, budget)
 
 
 def test_a_quarantined_adjustment_stops_its_period_until_replaced(base_landing):
     write_csv(base_landing, "adjustments", "adjustments_a.csv", [adj("A1", points="0")])
-    with connect(base_landing) as con:
+    with connect(base_landing) as wh:
         for source in ("reps", "customers"):
-            ingest_source(base_landing, con, source, "test-run")
+            ingest_source(base_landing, wh, source, "test-run")
     july = stops(base_landing, "2026-07")
     assert len(july) == 1
     assert "adjustments_a.csv row 1: A1 bad_amount" in july[0]
@@ -242,9 +242,9 @@ def test_a_quarantined_adjustment_stops_its_period_until_replaced(base_landing):
 
 def test_an_adjustment_without_a_real_month_stops_every_close(base_landing):
     write_csv(base_landing, "adjustments", "adjustments_a.csv", [adj("A1", period="2026/07")])
-    with connect(base_landing) as con:
+    with connect(base_landing) as wh:
         for source in ("reps", "customers"):
-            ingest_source(base_landing, con, source, "test-run")
+            ingest_source(base_landing, wh, source, "test-run")
     for period in ("2026-07", "2026-09"):
         found = stops(base_landing, period)
         assert len(found) == 1 and "A1 bad_type" in found[0], found
@@ -262,10 +262,10 @@ def test_a_workspace_without_the_adjustments_folder_validates_as_before(base_lan
     assert reports["adjustments"].loaded_files == [] and not reports["adjustments"].rejected
     assert outcomes[("sales", "sales_a.csv", 1)] == ("loaded", None)
     assert not base_landing.landing_dir("adjustments").exists()  # never created behind one's back
-    with connect(base_landing) as con:
-        assert con.execute("select count(*) from validated_adjustments").fetchone() == (0,)
+    with connect(base_landing) as wh:
+        assert wh.row("select count(*) from validated_adjustments") == (0,)
         assert stops(base_landing, "2026-07") == []
-        counts = {c.source: c for c in period_counts(con, "2026-07")}
+        counts = {c.source: c for c in period_counts(wh, "2026-07")}
     assert counts["adjustments"].read == 0
 
 
@@ -323,15 +323,15 @@ def test_the_staging_model_reads_validated_adjustments(base_landing):
         target=base_landing.state / "dbt-target",
     )
     assert result.returncode == 0, result.stdout[-3000:]
-    with connect(base_landing) as con:
-        rows = con.execute(
+    with connect(base_landing) as wh:
+        rows = wh.rows(
             "select adjustment_id, rep_id, period, points, reason, approved_by, source_file, "
             "source_row_number from stg_validated__adjustments"
-        ).fetchall()
-        points_type = con.execute(
+        )
+        points_type = wh.row(
             "select data_type from information_schema.columns "
             "where table_name = 'stg_validated__adjustments' and column_name = 'points'"
-        ).fetchone()
+        )
     assert rows == [
         ("A1", "R1", "2026-07", Decimal("-12.50"), "Q2 spiff paid late", "M. Lee")
         + ("adjustments_a.csv", 1)
@@ -346,9 +346,9 @@ def test_the_validation_asset_stops_the_close_on_a_quarantined_adjustment(base_l
     from orchestration.defs.validate.assets import validated_inputs
 
     write_csv(base_landing, "adjustments", "adjustments_a.csv", [adj("A1", "R404")])
-    with connect(base_landing) as con:
+    with connect(base_landing) as wh:
         for source in SOURCES:
-            ingest_source(base_landing, con, source, "test-run")
+            ingest_source(base_landing, wh, source, "test-run")
     resources = {"workspace": WorkspaceResource(home=str(base_landing.home))}
 
     def run(budget: float):

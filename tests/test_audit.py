@@ -2,7 +2,8 @@
 
 The checks here are independent of the code under test: points are recomputed from the landing
 files (read with csv/pyarrow, not jifen's reader) under the contract's rule book 2026.1, or,
-for the audit pack, under the rule book rows the pack itself ships.
+for the audit pack, under the rule book rows the pack itself ships; the trace must show, for
+every line, the derivation dbt recorded, reading exactly those landed values.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from orchestration.audit import (
     write_audit_pack,
 )
 from orchestration.defs.launch import run_close
-from orchestration.generate.synthetic import generate
+from orchestration.generate import generate
 from orchestration.lib.workspace import Workspace
 from orchestration.publish import store
 from orchestration.warehouse.published import NothingPublished
@@ -145,36 +146,69 @@ def expected_landed(rule: str, raw: dict[str, str]) -> Decimal:
     return SATISFACTION[int(raw["score"])]
 
 
+def check_derivation(trace: dict) -> dict:
+    """The line's derivation was recorded: of its points, with the arithmetic ending in them."""
+    line, derivation = trace["line"], trace["derivation"]
+    assert derivation is not None and trace["derivation_note"] is None
+    assert derivation["points"] == line["points"]
+    assert trace["rule_kind"] == derivation["rule_kind"]
+    assert derivation["formula"].rsplit(" ", 1)[-1] == str(line["points"]), derivation["formula"]
+    return derivation
+
+
+def check_landed_line(ws: Workspace, trace: dict) -> dict[str, str]:
+    """A landed line: its row as landed, its points by the tests' own rule book 2026.1, and a
+    recorded derivation that read the row's values."""
+    raw = check_landed(ws, trace)
+    line = trace["line"]
+    assert expected_landed(line["rule_id"], raw) == line["points"]
+    derivation = check_derivation(trace)
+    if line["rule_id"] == "SALES":
+        assert Decimal(derivation["inputs"]["amount"]) == Decimal(raw["amount"])
+        assert derivation["inputs"]["txn_type"] == raw["txn_type"]
+        assert derivation["parameters"] == {"rate": "0.01"}
+    elif line["rule_id"] == "SATISFACTION":
+        assert derivation["inputs"]["score"] == raw["score"]
+    return raw
+
+
 def check_trace(ws: Workspace, trace: dict) -> None:
-    """Every line reaches raw values, and the raw values give the line's points."""
+    """Every line reaches raw values, the raw values give the line's points, and a derived
+    line's recorded inputs are those of the lines it lists."""
     line = trace["line"]
     assert trace["problems"] == [], trace["problems"]
     if line["source_file"] is not None:
-        raw = check_landed(ws, trace)
-        assert expected_landed(line["rule_id"], raw) == line["points"]
+        check_landed_line(ws, trace)
         return
+    derivation = check_derivation(trace)
     inputs = trace["inputs"]
     assert inputs, f"{line['line_id']} reaches no input"
-    raws = {i["line"]["line_id"]: check_landed(ws, i) for i in inputs}
-    for item in inputs:
-        assert (
-            expected_landed(item["line"]["rule_id"], raws[item["line"]["line_id"]])
-            == (item["line"]["points"])
-        )
-    sales = [raws[i["line"]["line_id"]] for i in inputs if i["line"]["rule_id"] == "SALES"]
+    landed = [i for i in inputs if i["line"]["source_file"] is not None]
+    raws = {i["line"]["line_id"]: check_landed_line(ws, i) for i in landed}
+    sales = [raws[i["line"]["line_id"]] for i in landed if i["line"]["rule_id"] == "SALES"]
     s = sum((sales_points(raw) for raw in sales), Decimal("0.00"))
-    rule = line["rule_id"]
+    rule, recorded = line["rule_id"], derivation["inputs"]
     if rule == "SALES_CAP":
         assert {i["line"]["rep_id"] for i in inputs} == {line["rep_id"]}
         assert s > CAP and line["points"] == CAP - s
+        assert Decimal(recorded["family_subtotal"]) == s
+        assert derivation["formula"] == f"limit {CAP} - subtotal {s} = {CAP - s}"
     elif rule == "QUALITY_GATE":
         scores = [
             int(raws[i["line"]["line_id"]]["score"])
-            for i in inputs
+            for i in landed
             if i["line"]["rule_id"] == "SATISFACTION"
         ]
         assert len(scores) >= 3 and Decimal(sum(scores)) / len(scores) < Decimal("3.5") and s > 0
         assert line["points"] == -round2(GATE_FACTOR * min(s, CAP))
+        assert (int(recorded["survey_count"]), int(recorded["score_sum"])) == (
+            len(scores),
+            sum(scores),
+        )
+        assert Decimal(recorded["family_subtotal"]) == s
+        assert Decimal(recorded["capped_subtotal"]) == min(s, CAP)
+        cap_lines = [i for i in inputs if i["line"]["rule_id"] == "SALES_CAP"]
+        assert [i["line"]["points"] for i in cap_lines] == ([CAP - s] if s > CAP else [])
     elif rule == "TEAM_BONUS":
         members = {
             row[0]
@@ -191,10 +225,11 @@ def check_trace(ws: Workspace, trace: dict) -> None:
             Decimal("0"),
         )
         assert net >= TEAM_TARGET and line["points"] == TEAM_BONUS
+        assert Decimal(recorded["team_net_amount"]) == net
         assert any(
             i["line"]["rep_id"] == line["rep_id"]
             and raws[i["line"]["line_id"]]["txn_type"] == "sale"
-            for i in inputs
+            for i in landed
         )
     else:
         raise AssertionError(f"unexpected derived rule {rule}")
@@ -220,7 +255,6 @@ def test_trace_reaches_the_landed_values_of_every_line_of_a_rep(ws: Workspace) -
     for line_id, _points in lines:
         trace = trace_line(ws, line_id, period)
         assert trace["version"] == 1 and trace["ok"], all_problems(trace)
-        assert trace["recomputed_matches"] is True
         check_trace(ws, trace)
         rules.add(trace["line"]["rule_id"])
     assert {"SALES", "SATISFACTION"} <= rules and rules - {"SALES", "SATISFACTION", "NEW_CUSTOMER"}
@@ -251,9 +285,10 @@ def test_trace_walks_a_derived_line_to_the_rows_it_is_computed_from(
     check_trace(ws, trace)
     expected = {
         "SALES_CAP": ("SALES",),
-        "QUALITY_GATE": ("SALES", "SATISFACTION"),
+        "QUALITY_GATE": ("SALES", "SALES_CAP", "SATISFACTION"),
         "TEAM_BONUS": ("SALES",),
     }[rule]
+    assert trace["derivation"]["input_rules"] == expected
     assert {i["line"]["rule_id"] for i in trace["inputs"]} <= set(expected)
 
 
@@ -282,6 +317,92 @@ def test_trace_shows_a_landing_file_changed_after_ingestion(copy: Workspace) -> 
     assert trace["landed"]["file"]["exists"] is False
     assert trace["landed"]["raw"]["txn_id"] == trace["line"]["source_id"]  # still in raw_sales
     assert any("no longer exists" in p for p in trace["problems"])
+
+
+def test_every_published_line_has_its_derivation_kept_out_of_the_readers_copy(
+    ws: Workspace,
+) -> None:
+    for period in PERIODS:
+        published = set(
+            query(
+                ws.published_db,
+                "select line_id, points from points_ledger where period = ? and version = 1",
+                [period],
+            )
+        )
+        recorded = set(
+            query(
+                ws.warehouse,
+                "select line_id, points from published.ledger_derivations "
+                "where period = ? and version = 1 and line_period = ?",
+                [period, period],
+            )
+        )
+        assert published and recorded == published
+    readers_tables = {row[0] for row in query(ws.published_db, "show tables")}
+    assert "points_ledger" in readers_tables
+    assert not {name for name in readers_tables if "derivation" in name}
+
+
+def test_a_version_published_before_derivations_says_so(copy: Workspace) -> None:
+    from typer.testing import CliRunner
+
+    from orchestration.cli import app
+
+    execute(copy.warehouse, "delete from published.ledger_derivations where period = '2026-07'")
+    landed_id, derived_id = (
+        query(
+            copy.published_db,
+            "select line_id from points_ledger where period = '2026-07' and rule_id = ? "
+            "order by line_id limit 1",
+            [rule],
+        )[0][0]
+        for rule in ("SALES", "SALES_CAP")
+    )
+    landed = trace_line(copy, landed_id, "2026-07")
+    assert landed["ok"] and landed["derivation"] is None
+    assert landed["derivation_note"].startswith("2026-07 v1 was published before jifen recorded")
+    check_landed(copy, landed)  # the lineage is traced all the same
+    derived = trace_line(copy, derived_id, "2026-07")
+    assert derived["ok"] and derived["derivation"] is None and derived["inputs"] == []
+    shown = CliRunner().invoke(
+        app, ["trace", "--home", str(copy.home), "--line", derived_id, "--period", "2026-07"]
+    )
+    assert shown.exit_code == 0, shown.output
+    assert "derivation: not recorded (2026-07 v1 was published before" in shown.output
+    # its audit pack says there is no derivation to ship
+    write_audit_pack(copy, "2026-07", None, copy.home / "packs")
+    pack = copy.home / "packs" / "jifen-audit-2026-07-v1"
+    assert not (pack / "ledger_derivations.csv").exists()
+    assert (
+        "no `ledger_derivations.csv`: this version was published before"
+        in (pack / "README.md").read_text()
+    )
+    # a warehouse from before the table existed
+    execute(copy.warehouse, "drop table published.ledger_derivations")
+    again = trace_line(copy, derived_id, "2026-07")
+    assert again["ok"] and again["derivation_note"] == derived["derivation_note"]
+
+
+def test_trace_names_a_derivation_its_landed_row_does_not_support(copy: Workspace) -> None:
+    line_id, amount = query(
+        copy.warehouse,
+        "select line_id, json_extract_string(inputs, '$.amount') from published.ledger_derivations "
+        "where period = '2026-07' and rule_id = 'SALES' order by line_id limit 1",
+    )[0]
+    execute(
+        copy.warehouse,
+        "update published.ledger_derivations set inputs = replace(inputs, ?, ?), points = 99.99 "
+        "where period = '2026-07' and line_id = ?",
+        [f'"amount":"{amount}"', '"amount":"1.00"', line_id],
+    )
+    trace = trace_line(copy, line_id, "2026-07")
+    landed = trace["landed"]["raw"]["amount"].strip()
+    assert not trace["ok"] and Decimal(landed) == Decimal(amount) != Decimal("1.00")
+    assert f"the derivation read amount '1.00', the landed row holds '{landed}'" in " ".join(
+        trace["problems"]
+    )
+    assert any(p.startswith("the recorded derivation gives 99.99") for p in trace["problems"])
 
 
 def test_a_running_close_makes_the_audit_say_so(copy: Workspace) -> None:
@@ -544,8 +665,17 @@ def test_audit_pack_procedure_gives_every_published_total(
         sum(1 for row in quarantine if row["scope"] != "undated")
         == (publication["rows_quarantined"])
     )
+    # how each line was derived, as recorded when the version was published
+    derivations = {row["line_id"]: row for row in read_csv(pack / "ledger_derivations.csv")}
+    ledger = read_csv(pack / "points_ledger.csv")
+    assert {line["line_id"] for line in ledger} == set(derivations)
+    for line in ledger:
+        derivation = derivations[line["line_id"]]
+        assert (derivation["line_period"], derivation["points"]) == (period, line["points"])
+        assert derivation["formula"].rsplit(" ", 1)[-1] == line["points"]
     readme = (pack / "README.md").read_text()
     assert "round_half_away_from_zero(amount x rate, 2)" in readme
+    assert "- `ledger_derivations.csv`: how dbt derived each line" in readme
     assert "- `SALES` (amount_rate): `rate` 0.0100; eligible: every rep" in readme
     assert "`rulebook/yaml/2026.1.yaml` compiles to the rows of rule book 2026.1" in readme
     assert "**NO**" not in readme
@@ -744,13 +874,22 @@ def test_trace_walks_prior_period_adjustments_to_the_late_rows(late_ws: Workspac
         assert trace["kind"] == "derived" and trace["ok"], all_problems(trace)
         adjusted, rule = line["adjusted_period"], line["adjusted_rule_id"]
         rules.add(rule)
-        assert adjusted == "2026-07" and trace["facts"]["adjusted_version"] == 1
+        recorded = check_derivation(trace)["inputs"]
+        assert trace["rule_kind"] == "prior_period_adjustment"
+        assert (recorded["adjusted_period"], recorded["adjusted_version"]) == (adjusted, "1")
+        assert recorded["adjusted_rule_id"] == rule
+        recomputed, booked = (
+            Decimal(recorded["recomputed_points"]),
+            Decimal(recorded["booked_points"]),
+        )
+        assert line["points"] == recomputed - booked
         for item in trace["inputs"]:  # what July v1 booked for the rep and rule
             assert (item["line"]["period"], item["line"]["version"]) == (adjusted, 1)
             assert (item["line"]["rep_id"], item["line"]["rule_id"]) == (line["rep_id"], rule)
+        assert booked == sum((i["line"]["points"] for i in trace["inputs"]), Decimal("0.00"))
         assert trace["late_rows"], "an adjustment names the lines behind it"
         if rule == "SALES":
-            late = 0
+            late = Decimal("0.00")
             for entry in trace["late_rows"]:
                 assert entry["status"] == "new"
                 landed = entry["landed"]
@@ -758,14 +897,48 @@ def test_trace_walks_prior_period_adjustments_to_the_late_rows(late_ws: Workspac
                 assert row["txn_id"] == entry["line_id"].split(":", 1)[1]
                 assert row["txn_date"].startswith(adjusted)
                 assert landed["file"]["matches"] and landed["raw"]["amount"] == row["amount"]
+                assert entry["points_now"] == sales_points(row) == entry["delta"]
+                assert Decimal(entry["derivation"]["inputs"]["amount"]) == Decimal(row["amount"])
                 late += sales_points(row)
-            assert line["points"] == late == trace["recomputed_points"]
+            assert line["points"] == late
         elif rule == "SATISFACTION":
             for entry in trace["late_rows"]:
                 if entry["status"] == "gone":
                     assert entry["quarantined"], "a gone line's row is quarantined now"
-            assert trace["recomputed_matches"] is True
+                    assert entry["delta"] == -entry["published_points"]
+            deltas = sum((entry["delta"] for entry in trace["late_rows"]), Decimal("0.00"))
+            assert line["points"] == deltas
     assert "SALES" in rules
+
+
+def test_trace_follows_an_adjustment_a_restatement_carried(
+    late_ws: Workspace, tmp_path: Path
+) -> None:
+    """August restated for a new manual adjustment keeps the adjustments v1 booked; their
+    trace is the derivation v1 recorded."""
+    home = tmp_path / "home"
+    shutil.copytree(late_ws.home, home, symlinks=True)
+    ws = Workspace.at(home)
+    from conftest import write_csv
+
+    write_csv(
+        ws, "adjustments", "adjustments_2026-08.csv", [["ADJ9", "R001", "2026-08", "5", "x", "y"]]
+    )
+    assert run_close(ws, "2026-08", restate=True, reason="a late adjustment").success
+    line_id = query(
+        ws.published_db,
+        "select line_id from points_ledger where period = '2026-08' and version = 2 "
+        "and rule_id = 'PRIOR_PERIOD_ADJUSTMENT' and adjusted_rule_id = 'SALES' "
+        "order by line_id limit 1",
+    )[0][0]
+    first, carried = trace_line(ws, line_id, "2026-08", 1), trace_line(ws, line_id, "2026-08", 2)
+    assert carried["version"] == 2 and carried["ok"], all_problems(carried)
+    assert carried["derived_from"].startswith("booked by 2026-08 v1 and carried into this version")
+    assert carried["derivation"] == first["derivation"]
+    assert [e["line_id"] for e in carried["late_rows"]] == [
+        e["line_id"] for e in first["late_rows"]
+    ]
+    assert carried["line"]["points"] == first["line"]["points"]
 
 
 def test_adjusted_period_pack_and_chain_hold(late_ws: Workspace, tmp_path: Path) -> None:
@@ -976,11 +1149,12 @@ def test_a_second_rule_book_publishes_the_expected_lines(book_ws: Workspace) -> 
     assert (book_ws.seeds / "rules.csv").read_text().count("2026.2,") == 8
 
 
-def test_every_line_under_a_second_rule_book_traces_and_recomputes(book_ws: Workspace) -> None:
-    for line_id in EXPECTED_2026_09:
+def test_every_line_under_a_second_rule_book_traces_its_derivation(book_ws: Workspace) -> None:
+    for line_id, (version, points) in EXPECTED_2026_09.items():
         trace = trace_line(book_ws, line_id, "2026-09")
         assert trace["ok"], all_problems(trace)
-        assert trace["recomputed_matches"] is True, line_id
+        assert trace["line"]["rulebook_version"] == version
+        assert check_derivation(trace)["points"] == points
 
 
 def test_a_spiff_line_traces_to_its_sale_window_and_segment(book_ws: Workspace) -> None:
@@ -988,15 +1162,31 @@ def test_a_spiff_line_traces_to_its_sale_window_and_segment(book_ws: Workspace) 
     assert trace["ok"] and trace["kind"] == "landed" and trace["rule_kind"] == "spiff"
     raw = check_landed(book_ws, trace)
     assert (raw["txn_id"], raw["amount"]) == ("S1", "1000.00")
-    facts = trace["facts"]
-    assert facts["window"] == "2026-09-10..2026-09-20" and facts["segment"] == "enterprise"
-    assert facts["base_rule_id"] == "SALES" and facts["base_points"] == Decimal("12.00")
-    assert trace["recomputed_points"] == round2(round2(Decimal("1000.00") * Decimal("0.012")) * 1)
+    derivation = trace["derivation"]
+    assert derivation["parameters"] == {
+        "base_rule_id": "SALES",
+        "base_rate": "0.012",
+        "multiplier": "2",
+        "window_start": "2026-09-10",
+        "window_end": "2026-09-20",
+        "segment": "enterprise",
+    }
+    assert derivation["inputs"]["customer_segment"] == "enterprise"
+    # 1000.00 x 0.012 = 12.00, and the x2 bonus is the base once more
+    assert derivation["formula"] == (
+        "amount 1000.00 x base rate 0.012 = 12.00 -> 12.00; "
+        "12.00 x (multiplier 2 - 1) = 12.00 -> 12.00"
+    )
     # the return of S1 is scored on S1's date, in the window: the bonus is taken back
     back = trace_line(book_ws, "ENT_SPIFF:S3", "2026-09")
-    assert back["ok"] and back["recomputed_points"] == Decimal("-4.80")
-    assert back["facts"]["scored_on"] == "2026-09-12" and back["facts"]["original_sale"] == "S1"
-    assert back["line"]["rep_id"] == "R1"
+    assert back["ok"] and back["line"]["points"] == Decimal("-4.80")
+    recorded = back["derivation"]["inputs"]
+    assert (recorded["scored_on"], recorded["original_sale_txn_id"]) == ("2026-09-12", "S1")
+    assert (recorded["txn_date"], recorded["charged_rep_id"]) == ("2026-09-25", "R1")
+    assert back["derivation"]["formula"] == (
+        "-(amount 400.00 x base rate 0.012 = 4.80 -> 4.80; "
+        "4.80 x (multiplier 2 - 1) = 4.80 -> 4.80) = -4.80"
+    )
     # a smb sale in the window earns no SPIFF line
     assert not query(
         book_ws.published_db, "select 1 from points_ledger where line_id = 'ENT_SPIFF:S6'"
@@ -1006,13 +1196,11 @@ def test_a_spiff_line_traces_to_its_sale_window_and_segment(book_ws: Workspace) 
 def test_a_role_specific_line_traces_with_the_reps_role(book_ws: Workspace) -> None:
     trace = trace_line(book_ws, "SDR_SALES:S2", "2026-09")
     assert trace["ok"] and trace["rule_kind"] == "amount_rate"
-    assert trace["facts"]["eligibility"] == {
-        "rule_id": "SDR_SALES",
-        "rule": "roles sdr",
-        "rep_role": "sdr",
-        "rep_team": "T1",
-    }
-    assert trace["recomputed_points"] == Decimal("10.00") == trace["line"]["points"]
+    derivation = trace["derivation"]
+    assert derivation["parameters"] == {"rate": "0.005", "roles": "sdr"}
+    assert derivation["inputs"]["rep_role"] == "sdr" and "rep_team" not in derivation["inputs"]
+    assert derivation["formula"] == "amount 2000.00 x rate 0.005 = 10.00 -> 10.00"
+    assert trace["line"]["points"] == Decimal("10.00")
     sdr_lines = query(
         book_ws.published_db, "select rep_id from points_ledger where rule_id = 'SDR_SALES'"
     )
@@ -1022,8 +1210,11 @@ def test_a_role_specific_line_traces_with_the_reps_role(book_ws: Workspace) -> N
 def test_a_return_uses_the_rule_book_of_its_original_sales_date(book_ws: Workspace) -> None:
     trace = trace_line(book_ws, "SALES:S5", "2026-09")
     assert trace["ok"] and trace["line"]["rulebook_version"] == "2026.1"
-    assert trace["facts"]["scored_on"] == "2026-07-20" and trace["facts"]["rate"] == RATE
-    assert trace["recomputed_points"] == -sales_points({"amount": "200.00", "txn_type": "sale"})
+    derivation = trace["derivation"]
+    assert derivation["inputs"]["scored_on"] == "2026-07-20"
+    assert derivation["parameters"] == {"rate": "0.01"}
+    assert derivation["formula"] == "-(amount 200.00 x rate 0.01 = 2.00 -> 2.00) = -2.00"
+    assert trace["line"]["points"] == -sales_points({"amount": "200.00", "txn_type": "sale"})
 
 
 def test_a_manual_adjustment_traces_to_its_landed_row(book_ws: Workspace) -> None:
@@ -1038,25 +1229,51 @@ def test_a_manual_adjustment_traces_to_its_landed_row(book_ws: Workspace) -> Non
     assert landed["file"]["matches"] and landed["file_row_matches"]
     row = landing_row(book_ws, "adjustments", line["source_file"], line["source_row_number"])
     assert row["adjustment_id"] == "ADJ1" and landed["raw"]["points"] == row["points"]
-    assert trace["recomputed_points"] == Decimal("-12.50")
-    assert trace["facts"]["approved_by"] == "M. Lee"
+    assert trace["derivation"]["inputs"] == {
+        "rep_id": "R1",
+        "period": "2026-09",
+        "points": "-12.50",
+        "reason": "clawback of a disputed deal",
+        "approved_by": "M. Lee",
+    }
+    assert trace["derivation"]["formula"] == "points as landed -12.50"
 
 
 def test_derived_lines_of_a_second_rule_book_follow_their_families(book_ws: Workspace) -> None:
     cap = trace_line(book_ws, "SALES_CAP:R3", "2026-09")
-    assert cap["ok"] and cap["facts"]["family"] == ("SALES", "ENT_SPIFF")
-    assert cap["facts"]["family_subtotal"] == Decimal("24.00")
+    assert cap["ok"] and cap["derivation"]["parameters"]["family"] == "SALES|ENT_SPIFF"
+    # SALES:S4 6.00 + ENT_SPIFF:S4 6.00 + SALES:S6 12.00 = 24.00, capped at 20
+    assert cap["derivation"]["inputs"] == {"family_subtotal": "24.00"}
+    assert cap["derivation"]["formula"] == "limit 20.00 - subtotal 24.00 = -4.00"
     assert {i["line"]["line_id"] for i in cap["inputs"]} == {
         "SALES:S4",
         "ENT_SPIFF:S4",
         "SALES:S6",
     }
     gate = trace_line(book_ws, "QUALITY_GATE:R1", "2026-09")
-    assert gate["ok"] and gate["facts"]["family_subtotal"] == Decimal("12.40")
-    assert gate["facts"]["survey_count"] == 3 and gate["recomputed_points"] == Decimal("-2.48")
+    # R1: SALES 12.00 - 4.80 - 2.00 (S5 under 2026.1) + ENT_SPIFF 12.00 - 4.80 = 12.40;
+    # surveys 2, 3, 3: mean 2.67 < 3.5; -0.2 x 12.40 = -2.48
+    assert gate["ok"] and gate["derivation"]["inputs"]["family_subtotal"] == "12.40"
+    assert (
+        gate["derivation"]["inputs"]["survey_count"],
+        gate["derivation"]["inputs"]["score_sum"],
+    ) == (
+        "3",
+        "8",
+    )
+    assert gate["derivation"]["formula"] == (
+        "subtotal 12.40 + cap 0.00 = 12.40; -(capped subtotal 12.40 x factor 0.2 = 2.48 -> 2.48)"
+        " = -2.48"
+    )
+    assert {"SATISFACTION:V1", "SATISFACTION:V2", "SATISFACTION:V3"} <= {
+        i["line"]["line_id"] for i in gate["inputs"]
+    }
     bonus = trace_line(book_ws, "TEAM_BONUS:R2", "2026-09")
-    assert bonus["ok"] and bonus["facts"]["team_target"] == Decimal("1000.00")
-    assert bonus["facts"]["team_net_amount"] == Decimal("2400.00")  # S2 counted once
+    assert bonus["ok"] and bonus["derivation"]["parameters"]["monthly_target"] == "1000.00"
+    assert bonus["derivation"]["parameters"]["target_of"] == "team"
+    # T1: S1 1000.00 + S2 2000.00 - S3 400.00 - S5 200.00 = 2400.00 (S2 counted once)
+    assert bonus["derivation"]["inputs"]["team_net_amount"] == "2400.00"
+    assert {i["line"]["rep_id"] for i in bonus["inputs"]} == {"R1", "R2"}
 
 
 def test_the_pack_of_a_second_rule_book_ships_its_yaml_and_rules(

@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from orchestration.cli import app
 from orchestration.defs.launch import run_close
-from orchestration.generate.synthetic import generate
+from orchestration.generate import generate
 from orchestration.lib.workspace import Workspace
 from orchestration.publish import serving
 from orchestration.warehouse import duckdb as warehouse

@@ -10,6 +10,7 @@ import pytest
 from browser import HEADLESS_FLAGS, chromium_or_skip
 
 from orchestration.gate.datadocs import write_data_docs
+from orchestration.gate.record import as_stored, load, save
 
 FAILING = "expect_column_pair_values_to_be_equal"
 
@@ -77,6 +78,27 @@ def test_deterministic(results, tmp_path):
     two = write_data_docs(results, tmp_path / "two", "P").parent
     for path in one.glob("*.html"):
         assert path.read_bytes() == (two / path.name).read_bytes(), path.name
+
+
+def test_a_gate_record_renders_the_same_pages_later(results, tmp_path):
+    """The gate renders a failure's Data Docs at once; the reports render a passed gate's from
+    its record, in a later step or run: the same results give the same bytes either way."""
+    checked = [as_stored(result) for result in results]
+    record = load(save(tmp_path / "gate.json", "run-1", 2, checked))
+    now = write_data_docs(checked, tmp_path / "now", "P").parent
+    later = write_data_docs(record.validations, tmp_path / "later", "P").parent
+    pages = sorted(path.name for path in now.glob("*.html"))
+    assert (
+        pages
+        == sorted(path.name for path in later.glob("*.html"))
+        == [
+            "index.html",
+            "tiny_suite.html",
+        ]
+    )
+    for name in pages:
+        assert (now / name).read_bytes() == (later / name).read_bytes(), name
+    assert "\u00b7 run 20" in (later / "index.html").read_text(encoding="utf-8")  # run time kept
 
 
 def test_renders_in_headless_chromium(results, tmp_path):

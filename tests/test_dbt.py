@@ -11,12 +11,14 @@ from pathlib import Path
 import pytest
 from conftest import write_csv
 
-from orchestration.gate.expectations import run_gate
+from orchestration.gate.invariants import run_gate
 from orchestration.ingest.landing import ingest_source
 from orchestration.lib.paths import REPO_SEEDS
 from orchestration.lib.period import window
 from orchestration.lib.workspace import SOURCES
-from orchestration.points.dbt import run_dbt, seeds_env
+from orchestration.points.dbt import ensure_manifest, run_dbt, seeds_env
+from orchestration.points.inputs import LEDGER_MODEL, Project
+from orchestration.rulebooks.model import ROW_KINDS, RULE_KINDS
 from orchestration.validate.engine import validate_all
 from orchestration.warehouse.duckdb import connect
 
@@ -75,6 +77,7 @@ def test_unit_tests_of_every_rule_pass(built):
         "cap_edges",
         "gate_edges",
         "team_bonus_targets_and_eligibility",
+        "distinct_customers_minimum_returns_and_eligibility",
         "manual_adjustments_in_their_period",
         "tiers_at_exact_boundaries_and_rank_ties",
     } <= names
@@ -83,8 +86,8 @@ def test_unit_tests_of_every_rule_pass(built):
 
 def test_hand_computed_period(built):
     with connect(built) as con:
-        totals = dict(con.execute("select rep_id, total_points from rep_period_points").fetchall())
-        lines = con.execute("select line_id, points from points_ledger order by line_id").fetchall()
+        totals = dict(con.rows("select rep_id, total_points from rep_period_points"))
+        lines = con.rows("select line_id, points from points_ledger order by line_id")
     # R1: sale 100.50 -> 1.01, its return -1.01, sale 60000 -> 600, new customer C1 +50,
     #     team T1 net 100.50 + 250000 - 100.50 + 60000 = 310000 >= 300000 -> +100  => 750.00
     # R2: sale 250000 -> 2500, new customer C2 +50, surveys 2,3,4 -> -10 + 0 + 10, mean 3.0 < 3.5
@@ -98,7 +101,7 @@ def test_hand_computed_period(built):
 def test_a_broken_candidate_fails_the_gate(built):
     with connect(built) as con:
         assert run_gate(con).passed
-        con.execute("delete from points_ledger where line_id = 'SALES:X4'")
+        con.run("delete from points_ledger where line_id = 'SALES:X4'")
         result = run_gate(con)
     assert not result.passed
     assert any("total_cents" in failure for failure in result.failures)
@@ -107,13 +110,11 @@ def test_a_broken_candidate_fails_the_gate(built):
 def test_the_gate_counts_ledger_problems_per_rule(built):
     """A repeated line id and a line of a rule no rule book has are caught from counts."""
     with connect(built) as con:
-        con.execute(
+        con.run(
             "insert into points_ledger select * replace ('MYSTERY' as rule_id) "
             "from points_ledger where line_id = 'SALES:X4'"
         )
-        con.execute(
-            "insert into points_ledger select * from points_ledger where line_id = 'SALES:X1'"
-        )
+        con.run("insert into points_ledger select * from points_ledger where line_id = 'SALES:X1'")
         result = run_gate(con)
     assert not result.passed
     assert any("repeated_line_ids" in failure for failure in result.failures), result.failures
@@ -121,11 +122,14 @@ def test_the_gate_counts_ledger_problems_per_rule(built):
 
 
 def test_a_failing_gate_publishes_nothing_and_keeps_the_candidate(base_landing):
-    """The real publication asset, on a candidate with one ledger line dropped."""
+    """The real gate, publication and reports assets, on a candidate with one ledger line
+    dropped: the gate step fails and the steps after it never run."""
     from dagster import materialize
 
+    from orchestration.defs.gate.assets import quality_gate
     from orchestration.defs.launch import run_standings
     from orchestration.defs.publish.assets import publication
+    from orchestration.defs.reports.assets import reports
     from orchestration.defs.resources import WorkspaceResource
 
     ws = base_landing
@@ -140,23 +144,25 @@ def test_a_failing_gate_publishes_nothing_and_keeps_the_candidate(base_landing):
     )
     assert run_standings(ws, "2026-07").success  # builds the candidate, publishes nothing
     with connect(ws) as con:
-        con.execute("delete from points_ledger where line_id = 'SALES:X4'")
+        con.run("delete from points_ledger where line_id = 'SALES:X4'")
     result = materialize(
-        [publication],
+        [quality_gate, publication, reports],
         partition_key="2026-07-01",
         resources={"workspace": WorkspaceResource(home=str(ws.home))},
         raise_on_error=False,
     )
     assert not result.success
-    failure = next(e for e in result.all_events if e.is_step_failure)
+    (failure,) = [e for e in result.all_events if e.is_step_failure]
+    assert failure.step_key == "quality_gate"
+    assert {e.step_key for e in result.all_events if e.is_step_success} == set()
     message = failure.step_failure_data.user_failure_data.description
     assert "the quality gate failed; nothing was published" in message
     assert "expect_column_pair_values_to_be_equal" in message and "total_cents" in message
     assert (ws.state / "gate-failures" / "2026-07" / "index.html").exists()
     with connect(ws) as con:
-        assert con.execute("select count(*) from published.publications").fetchall() == [(0,)]
+        assert con.rows("select count(*) from published.publications") == [(0,)]
         # kept for inspection: SALES:X1 and both NEW_CUSTOMER lines, without the dropped one
-        assert con.execute("select count(*) from points_ledger").fetchall() == [(3,)]
+        assert con.rows("select count(*) from points_ledger") == [(3,)]
 
 
 def test_seeds_outside_the_project_write_nothing_outside_the_target(tmp_path):
@@ -187,3 +193,21 @@ def test_seeds_outside_the_project_write_nothing_outside_the_target(tmp_path):
     assert [path.read_bytes() for path in sorted(seeds.glob("*"))] == [
         path.read_bytes() for path in sorted(REPO_SEEDS.glob("*"))
     ]
+
+
+def test_every_rule_kind_writes_ledger_lines_through_the_declared_list():
+    """macros/rule_models.sql lists the models that write ledger lines, once. dbt cannot derive
+    the list from the models' YAML (a ref must be known when the project is parsed, before the
+    graph exists), so it is checked here: every kind of the rule book has its model in the list,
+    the row-level kinds feed the subtotals of caps and gates, and no model in rules/ is left
+    unread."""
+    project = Project.load(ensure_manifest())
+    kinds = {f"int_rule_{kind}" for kind in RULE_KINDS}
+    assert set(project.parents(LEDGER_MODEL)) == kinds | {"int_manual_adjustments"}
+    assert set(project.parents("int_rule_subtotals")) == {f"int_rule_{k}" for k in ROW_KINDS}
+    rules_folder = {
+        name
+        for name, node in project.models.items()
+        if node["original_file_path"].startswith("models/intermediate/rules/")
+    }
+    assert kinds <= rules_folder <= project.ancestors(LEDGER_MODEL)

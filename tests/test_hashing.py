@@ -6,26 +6,25 @@ from __future__ import annotations
 import hashlib
 from decimal import Decimal
 
-import duckdb
-
 from orchestration.publish import hashing
 from orchestration.publish.hashing import rows_sha256
+from orchestration.warehouse.connection import Warehouse, open_database
 
 
-def by_definition(con: duckdb.DuckDBPyConnection, sql: str) -> str:
+def by_definition(warehouse: Warehouse, sql: str) -> str:
     digest = hashlib.sha256()
-    for row in con.execute(sql).fetchall():
+    for row in warehouse.rows(sql):
         digest.update(("\x1f".join("\x00" if v is None else str(v) for v in row) + "\n").encode())
     return digest.hexdigest()
 
 
 def test_the_hash_is_its_definition_across_types_nulls_and_batches(monkeypatch):
     monkeypatch.setattr(hashing, "BATCH_ROWS", 7)  # many batches, some short
-    con = duckdb.connect()
-    con.execute("create table t (a varchar, b decimal(18,2), c bigint, d date, e varchar)")
+    warehouse = open_database()
+    warehouse.run("create table t (a varchar, b decimal(18,2), c bigint, d date, e varchar)")
     values = [None, "", "x", "陈静", "a\x1fb"]
     amounts = [None, Decimal("1.50"), Decimal("-0.01"), Decimal("0.00"), Decimal("123456.78")]
-    con.executemany(
+    warehouse.run_many(
         "insert into t values (?, ?, ?, ?, ?)",
         [
             (
@@ -44,4 +43,4 @@ def test_the_hash_is_its_definition_across_types_nulls_and_batches(monkeypatch):
         "select b, c, d from t order by all",
         "select * from t where false",
     ):
-        assert rows_sha256(con, sql) == by_definition(con, sql), sql
+        assert rows_sha256(warehouse, sql) == by_definition(warehouse, sql), sql

@@ -10,7 +10,6 @@ import sys
 import time
 from decimal import Decimal
 
-import duckdb
 import pytest
 from conftest import write_csv
 from typer.testing import CliRunner
@@ -19,6 +18,7 @@ from orchestration.cli import app
 from orchestration.defs.launch import run_close
 from orchestration.lib.workspace import Workspace
 from orchestration.publish.store import content_hash
+from orchestration.warehouse.connection import open_database
 from orchestration.warehouse.duckdb import connect
 
 JIFEN = [sys.executable, "-m", "orchestration.cli"]
@@ -26,14 +26,14 @@ runner = CliRunner()
 
 
 def published(ws: Workspace, sql: str, params=None):
-    with duckdb.connect(str(ws.published_db), read_only=True) as con:
-        return con.execute(sql, params or []).fetchall()
+    with open_database(ws.published_db, read_only=True) as readers_copy:
+        return readers_copy.rows(sql, params)
 
 
 def warehouse(ws: Workspace, sql: str, params=None):
     """Read the warehouse, waiting (like jifen) for a killed close's dbt child to let go."""
-    with connect(ws, read_only=True) as con:
-        return con.execute(sql, params or []).fetchall()
+    with connect(ws, read_only=True) as wh:
+        return wh.rows(sql, params)
 
 
 def sale(txn: str, rep: str, day: str, amount: str, customer: str = "C1") -> list[str]:
@@ -184,11 +184,11 @@ def _close_subprocess(ws: Workspace, period: str, crash_at: str | None = None):
 
 
 def _readers_copy_is_consistent(ws: Workspace) -> None:
-    with duckdb.connect(str(ws.published_db), read_only=True) as con:
-        for period, version, stored in con.execute(
+    with open_database(ws.published_db, read_only=True) as readers_copy:
+        for period, version, stored in readers_copy.rows(
             "select period, version, content_hash from publications"
-        ).fetchall():
-            assert content_hash(con, period, version, schema="main") == stored
+        ):
+            assert content_hash(readers_copy, period, version, schema="main") == stored
 
 
 def test_kill_minus_9_at_each_step_leaves_no_partial_version(base_landing):
@@ -224,9 +224,11 @@ def test_kill_minus_9_at_each_step_leaves_no_partial_version(base_landing):
     _readers_copy_is_consistent(ws)
     recovered = _close_subprocess(ws, "2026-09")
     assert recovered.returncode == 0, recovered.stderr[-2000:]
-    latest = duckdb.sql(
-        f"select period, version from '{ws.published_dir}/latest_publications.parquet' order by 1"
-    ).fetchall()
+    with open_database() as scratch:
+        latest = scratch.rows(
+            f"select period, version from '{ws.published_dir}/latest_publications.parquet' "
+            "order by 1"
+        )
     assert latest == [("2026-07", 1), ("2026-08", 1), ("2026-09", 1)]
     assert not list(ws.home.glob(".published-*"))  # no half-written leftovers
     _readers_copy_is_consistent(ws)
@@ -341,10 +343,8 @@ def test_verify_recomputes_a_version_from_its_recorded_inputs(base_landing):
     assert ok.exit_code == 0, ok.output
     assert "identical" in ok.output
 
-    with duckdb.connect(str(ws.warehouse)) as con:  # alter history behind jifen's back
-        con.execute(
-            "update published.points_ledger set points = points + 1 where line_id = 'SALES:X1'"
-        )
+    with open_database(ws.warehouse) as wh:  # alter history behind jifen's back
+        wh.run("update published.points_ledger set points = points + 1 where line_id = 'SALES:X1'")
     bad = runner.invoke(app, ["verify", "2026-07", "--home", str(ws.home)])
     assert bad.exit_code == 1
     assert "points_ledger: 1 published row(s) not reproduced" in bad.output

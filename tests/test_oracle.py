@@ -1,7 +1,7 @@
 """Self-test of the contract oracle (tests/oracle/contract.py) on tiny hand-built landings.
 
 Every expected value below is computed by hand in the comments, from the contract
-(points-program.md sections 1-3) and docs/decisions.md.
+(docs/sales-program.md: inputs, reason codes, rules) and docs/decisions.md.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ import pytest
 from browser import Chromium
 
 from orchestration.defs.launch import run_close
-from orchestration.generate.synthetic import generate
+from orchestration.generate import generate
 from orchestration.lib.workspace import Workspace
 from orchestration.reports import render_reports
 from orchestration.reports.fmt import num, signed

@@ -13,8 +13,11 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from orchestration.audit.readme import KIND_ORDER as audit_kind_order
+from orchestration.audit.readme import STEPS as audit_steps
 from orchestration.cli.rules import rules_app
 from orchestration.lib.workspace import Workspace
+from orchestration.reports.rulebook import KIND_ORDER as reports_kind_order
 from orchestration.rulebooks import (
     PromotionRefused,
     RulebookError,
@@ -29,6 +32,9 @@ from orchestration.rulebooks import (
     rulebook_files,
 )
 from orchestration.rulebooks.layout import REPO_RULEBOOKS, REPO_SEEDS, SEED_COLUMNS
+from orchestration.rulebooks.model import KIND_FIELDS, RULE_KINDS
+from orchestration.rulebooks.parse.kinds import PARAMETER_READERS
+from orchestration.rulebooks.seeds import in_effect, read_folder
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rulebooks"
 DEFAULT = REPO_RULEBOOKS / "2026.1.yaml"
@@ -150,6 +156,11 @@ SPIFF = """\
     window: {from: 2030-01-05, to: 2030-01-20}
 """
 
+CUSTOMERS = """\
+  - id: CUSTOMERS
+    kind: distinct_customers
+"""
+
 CASES = [
     # (name, text, marker of the reported line, YAML path, message)
     (
@@ -197,7 +208,7 @@ CASES = [
         "kind: bonus",
         "rules[2].kind",
         "rule BONUS has an unknown kind 'bonus'; the kinds are amount_rate, first_sale, "
-        "score_points, cap, gate, team_bonus, spiff",
+        "score_points, cap, gate, team_bonus, spiff, distinct_customers",
     ),
     (
         "unknown field for the kind",
@@ -421,6 +432,43 @@ CASES = [
         "rules[2].segment",
         "rule SPIFF has an unknown segment 'government'; the customer segments are enterprise, "
         "smb, consumer",
+    ),
+    (
+        "customer minimum negative",
+        book_text(CUSTOMERS + "    points: 20\n    min_amount: -1000\n    description: x\n"),
+        "min_amount",
+        "rules[2].min_amount",
+        "rule CUSTOMERS has a negative min_amount -1000; a min_amount must be zero or more; "
+        "leave it out to count every customer with net sales above 0",
+    ),
+    (
+        "customer minimum not a number",
+        book_text(CUSTOMERS + "    points: 20\n    min_amount: 1000 CNY\n    description: x\n"),
+        "min_amount",
+        "rules[2].min_amount",
+        "rule CUSTOMERS has a min_amount '1000 CNY' that is not a number",
+    ),
+    (
+        "customer points missing",
+        book_text(CUSTOMERS + "    min_amount: 1000\n    description: x\n"),
+        "id: CUSTOMERS",
+        "rules[2].points",
+        "rule CUSTOMERS has no points; give a number of points, e.g. 50",
+    ),
+    (
+        "customer points negative",
+        book_text(CUSTOMERS + "    points: -5\n    description: x\n"),
+        "points: -5",
+        "rules[2].points",
+        "rule CUSTOMERS has a negative points -5; points per customer must be zero or more",
+    ),
+    (
+        "customer rule with a field of another kind",
+        book_text(CUSTOMERS + "    points: 20\n    limit: 7\n    description: x\n"),
+        "limit: 7",
+        "rules[2].limit",
+        "rule CUSTOMERS has an unknown field 'limit'; a distinct_customers rule takes id, kind, "
+        "description, points, min_amount, roles, teams",
     ),
     (
         "team target not positive",
@@ -710,6 +758,62 @@ def test_compile_workspace_compiles_repository_and_workspace_books(workspace: Wo
         ("2026.1", date(2000, 1, 1), date(2029, 12, 31)),
         ("9.0", date(2030, 1, 1), None),
     ]
+
+
+def test_the_seeds_read_back_as_the_books_compiled_into_them(tmp_path: Path):
+    team = (
+        "  - id: TEAM\n    kind: team_bonus\n    points: 100\n    default_target: 300000\n"
+        "    targets: {T01: 350000.5}\n    teams: [T01, T02]\n    description: Team\n"
+    )
+    out = compile_files([CANDIDATE, write(tmp_path, book_text(team)), DEFAULT], tmp_path / "s")
+    books = read_folder(out.folder)
+    assert [(book.version, book.effective_from) for book in books] == [
+        ("2026.1", date(2000, 1, 1)),
+        ("2026.2", date(2026, 9, 1)),
+        ("9.1", date(2030, 1, 1)),
+    ]
+    default, candidate, team_book = books
+    spiff = candidate.rule("SEPT_ENTERPRISE_SPIFF")
+    assert (spiff.kind, spiff.base, spiff.segment) == ("spiff", "SALES", "enterprise")
+    assert (spiff.window_start, spiff.window_end) == (date(2026, 9, 7), date(2026, 9, 27))
+    assert type(spiff.multiplier) is Decimal and spiff.multiplier == Decimal("1.5")
+    assert candidate.rule("SDR_NEW_CUSTOMER").roles == ("sdr",)
+    assert candidate.rule("QUALITY_GATE").family == ("SALES", "SEPT_ENTERPRISE_SPIFF")
+    bonus = team_book.rule("TEAM")
+    assert (bonus.teams, bonus.targets) == (("T01", "T02"), {"T01": Decimal("350000.5")})
+    assert default.rule("SATISFACTION").points_by_score == {
+        5: Decimal(20), 4: Decimal(10), 3: Decimal(0), 2: Decimal(-10), 1: Decimal(-20)
+    }  # fmt: skip
+    # the seeds keep each tier's floor; a tier ends below the next one's
+    assert [(tier.name, tier.start, tier.below) for tier in default.tiers] == [
+        ("bronze", 300, 800),
+        ("silver", 800, 1500),
+        ("gold", 1500, 2500),
+        ("platinum", 2500, None),
+    ]
+    assert [(reward.tier, reward.cash_value) for reward in candidate.rewards][:1] == [
+        ("bronze", Decimal(400))
+    ]
+    # reading is the inverse of compiling: the books read give the folder's bytes back
+    for name, content in render_seeds(books).items():
+        assert (out.folder / name).read_bytes() == content, name
+
+
+def test_the_book_in_effect_on_a_day(tmp_path: Path):
+    books = read_folder(compile_files([DEFAULT, CANDIDATE], tmp_path / "seeds").folder)
+    assert in_effect(books, date(2026, 8, 31)).version == "2026.1"
+    assert in_effect(books, date(2026, 9, 1)).version == "2026.2"
+    assert in_effect(books, date(1999, 12, 31)) is None
+
+
+def test_every_rule_kind_has_a_reader_of_its_parameters():
+    assert set(PARAMETER_READERS) == set(KIND_FIELDS) == set(RULE_KINDS)
+
+
+def test_every_rule_kind_is_ordered_in_the_reports_and_explained_in_the_audit_pack():
+    """The reports list rules by kind, and an audit pack's README says how to check each kind's
+    lines by hand: a new kind missing there would be listed last, or left unexplained."""
+    assert set(reports_kind_order) == set(audit_kind_order) == set(audit_steps) == set(RULE_KINDS)
 
 
 # Promotion ---------------------------------------------------------------------------------------

@@ -28,8 +28,7 @@ from conftest import write_csv
 from typer.testing import CliRunner
 
 from orchestration.cli import app
-from orchestration.defs.launch import run_close, run_standings
-from orchestration.defs.trial.launch import run_trial
+from orchestration.defs.launch import run_close, run_standings, run_trial
 from orchestration.lib.workspace import Workspace
 from orchestration.rulebooks.layout import REPO_RULEBOOKS
 from orchestration.trial.run import run_trial_in

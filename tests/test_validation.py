@@ -14,20 +14,20 @@ from orchestration.warehouse.duckdb import connect
 
 
 def run_validation(workspace):
-    with connect(workspace) as con:
-        reports = {s: ingest_source(workspace, con, s, "test-run") for s in SOURCES}
-        validate_all(con)
+    with connect(workspace) as wh:
+        reports = {s: ingest_source(workspace, wh, s, "test-run") for s in SOURCES}
+        validate_all(wh)
         outcomes = {
             (source, file, row): (status, reason)
-            for source, file, row, status, reason in con.execute(
+            for source, file, row, status, reason in wh.rows(
                 "select source, source_file, row_number, status, reason from row_outcomes"
-            ).fetchall()
+            )
         }
-        counts = con.execute(
+        counts = wh.rows(
             "select source, sum(rows_read), sum(rows_loaded), sum(rows_deduplicated), "
             "sum(rows_quarantined) from validation_counts group by source"
-        ).fetchall()
-        raw_total = sum(con.execute(f"select count(*) from raw_{s}").fetchone()[0] for s in SOURCES)
+        )
+        raw_total = sum(wh.value(f"select count(*) from raw_{s}") for s in SOURCES)
     assert sum(row[1] for row in counts) == raw_total
     for _, read, loaded, deduplicated, quarantined in counts:
         assert read == loaded + deduplicated + quarantined
@@ -180,8 +180,8 @@ def test_roster_snapshots_replace_and_conflicts_keep_the_earlier_value(base_land
     )
     _, outcomes = run_validation(base_landing)
     assert outcomes[("reps", "reps_2026-08-01.csv", 2)] == ("quarantined", "duplicate_conflict")
-    with connect(base_landing) as con:
-        teams = dict(con.execute("select rep_id, team_id from validated_reps").fetchall())
+    with connect(base_landing) as wh:
+        teams = dict(wh.rows("select rep_id, team_id from validated_reps"))
     assert teams == {"R1": "T2", "R2": "T1", "R3": "T2", "R4": "T2"}
 
 

@@ -76,3 +76,98 @@
     cast(null as bigint) as source_row_number,
     cast(null as {{ dbt.type_string() }}) as source_file_hash
 {%- endmacro %}
+
+{#- The derivation of a ledger line, recorded beside it (int_ledger_derivations): the rule's
+    kind, the values the line read (a landed row's, or the subtotals of the lines it is
+    computed from), the rule's parameters, the arithmetic, and for a derived line the period
+    and rules of the lines it is computed from. -#}
+{% macro derivation_columns() -%}
+    rule_kind,
+    inputs,
+    parameters,
+    formula,
+    input_period,
+    input_rules
+{%- endmacro %}
+
+{#- Named values as a JSON object of text ({"amount": "100.50", "rate": "0.01"}); NULL stays null.
+    pairs: a list of (name, SQL expression). -#}
+{% macro text_record(pairs) -%}
+    {{ return(adapter.dispatch('text_record', 'jifen')(pairs)) }}
+{%- endmacro %}
+
+{% macro default__text_record(pairs) -%}
+    cast(json_object(
+        {%- for name, value in pairs %}
+        '{{ name }}', cast({{ value }} as {{ dbt.type_string() }}){% if not loop.last %},{% endif %}
+        {%- endfor %}
+    ) as {{ dbt.type_string() }})
+{%- endmacro %}
+
+{% macro postgres__text_record(pairs) -%}
+    cast(json_build_object(
+        {%- for name, value in pairs %}
+        '{{ name }}', cast({{ value }} as {{ dbt.type_string() }}){% if not loop.last %},{% endif %}
+        {%- endfor %}
+    ) as {{ dbt.type_string() }})
+{%- endmacro %}
+
+{% macro spark__text_record(pairs) -%}
+    to_json(named_struct(
+        {%- for name, value in pairs %}
+        '{{ name }}', cast({{ value }} as {{ dbt.type_string() }}){% if not loop.last %},{% endif %}
+        {%- endfor %}
+    ))
+{%- endmacro %}
+
+{#- A product before rounding, its trailing zeros dropped down to 2 places: 1.005000 -> 1.005,
+    12.000000 -> 12.00. -#}
+{% macro exact_text(expression) -%}
+    {{ return(adapter.dispatch('exact_text', 'jifen')(expression)) }}
+{%- endmacro %}
+
+{% macro default__exact_text(expression) -%}
+    regexp_replace(cast({{ expression }} as {{ dbt.type_string() }}), '(\.[0-9]{2}[0-9]*?)0+$', '\1')
+{%- endmacro %}
+
+{% macro spark__exact_text(expression) -%}
+    regexp_replace(cast({{ expression }} as {{ dbt.type_string() }}), '(\\.[0-9]{2}[0-9]*?)0+$', '$1')
+{%- endmacro %}
+
+{#- "amount 100.50 x rate 0.01 = 1.005 -> 1.01": a product and its rounding half away from zero.
+    `exact` and `rounded` are the expressions the line's points are computed with. -#}
+{% macro product_formula(left_name, left, right_name, right, exact, rounded) -%}
+    '{{ left_name }} ' || {{ decimal_text(left) }} || ' x {{ right_name }} ' || {{ rate_text(right) }}
+    || ' = ' || {{ exact_text(exact) }} || ' -> ' || {{ decimal_text(rounded) }}
+{%- endmacro %}
+
+{#- A return takes back what its sale earned: "-(formula) = -1.01". -#}
+{% macro signed_formula(formula, txn_type, signed_points) -%}
+    case
+        when {{ txn_type }} = 'sale' then {{ formula }}
+        else '-(' || {{ formula }} || ') = ' || {{ decimal_text(signed_points) }}
+    end
+{%- endmacro %}
+
+{#- The rep's role and team, recorded as inputs only when the rule is limited to roles or teams;
+    the rule's roles and teams as parameters. -#}
+{% macro eligibility_inputs(roles, teams, role, team) -%}
+    {{ return([
+        ('rep_role', 'case when ' ~ roles ~ ' is not null then ' ~ role ~ ' end'),
+        ('rep_team', 'case when ' ~ teams ~ ' is not null then ' ~ team ~ ' end'),
+    ]) }}
+{%- endmacro %}
+
+{% macro eligibility_parameters(roles, teams) -%}
+    {{ return([('roles', roles), ('teams', teams)]) }}
+{%- endmacro %}
+
+{#- The derivation columns of a line computed from one landed row. -#}
+{% macro row_derivation(kind, inputs, parameters, formula) -%}
+    '{{ kind }}' as rule_kind,
+    {{ text_record(inputs) }} as inputs,
+    {{ text_record(parameters) }} as parameters,
+    {{ formula }} as formula,
+    cast(null as {{ dbt.type_string() }}) as input_period,
+    cast(null as {{ dbt.type_string() }}) as input_rules
+{%- endmacro %}

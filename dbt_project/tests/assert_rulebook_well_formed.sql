@@ -29,7 +29,10 @@ select 'rule ' || rulebook_version || '/' || rule_id || ' has unknown kind ' || 
 from rules
 where
     kind is null
-    or kind not in ('amount_rate', 'first_sale', 'score_points', 'cap', 'gate', 'team_bonus', 'spiff')
+    or kind not in (
+        'amount_rate', 'first_sale', 'score_points', 'cap', 'gate', 'team_bonus', 'spiff',
+        'distinct_customers'
+    )
 union all
 select 'rule ' || rules.rulebook_version || '/' || rules.rule_id || ' has no rule book version'
 from rules

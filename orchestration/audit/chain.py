@@ -13,17 +13,11 @@ from __future__ import annotations
 
 from collections import Counter
 
-import duckdb
-
-from orchestration.audit._common import (
-    columns_of,
-    fetch_dicts,
-    open_readers_copy,
-    open_warehouse,
-)
+from orchestration.audit.readonly import open_readers_copy, open_warehouse
 from orchestration.lib.workspace import Workspace
 from orchestration.publish import store
 from orchestration.publish.hashing import rows_sha256
+from orchestration.warehouse.connection import Warehouse, WarehouseError, open_database
 from schemas.published import CHAINED_FIELDS, VERSIONED
 
 HISTORY = "warehouse history"
@@ -55,30 +49,27 @@ def verify_chain(ws: Workspace) -> list[str]:
     findings = _Findings()
     history: dict[tuple[str, int], tuple] | None = None
     if ws.warehouse.exists():
-        with open_warehouse(ws) as con:
-            if columns_of(con, "publications", "published"):
-                history = _verify_copy(con, "published", HISTORY, findings)
+        with open_warehouse(ws) as warehouse:
+            if warehouse.table_columns("publications", "published"):
+                history = _verify_copy(warehouse, "published", HISTORY, findings)
     copies: dict[str, dict[tuple[str, int], tuple]] = {}
     if ws.published_db.exists():
-        with open_readers_copy(ws) as con:
-            copies[READERS] = _verify_copy(con, "main", READERS, findings)
-            _verify_latest(con, "main", "latest_{}", READERS, findings)
+        with open_readers_copy(ws) as published:
+            copies[READERS] = _verify_copy(published, "main", READERS, findings)
+            _verify_latest(published, "main", "latest_{}", READERS, findings)
     elif history:
         findings.add(READERS, "published.duckdb", "missing")
     parquet = ws.published_dir.resolve() if ws.published_dir.exists() else None
     if parquet is not None and parquet.is_dir():
-        con = duckdb.connect()
-        try:
-            con.execute("create schema pq")
+        with open_database() as memory:
+            memory.run("create schema pq")
             for name in (*TABLES, *(f"latest_{table}" for table in TABLES)):
                 path = parquet / f"{name}.parquet"
                 if path.is_file():
                     quoted = str(path).replace("'", "''")
-                    con.execute(f"create view pq.{name} as select * from read_parquet('{quoted}')")
-            copies[PARQUET] = _verify_copy(con, "pq", PARQUET, findings)
-            _verify_latest(con, "pq", "latest_{}", PARQUET, findings)
-        finally:
-            con.close()
+                    memory.run(f"create view pq.{name} as select * from read_parquet('{quoted}')")
+            copies[PARQUET] = _verify_copy(memory, "pq", PARQUET, findings)
+            _verify_latest(memory, "pq", "latest_{}", PARQUET, findings)
     elif history:
         findings.add(PARQUET, "published/", "missing")
     if history is not None:
@@ -92,13 +83,13 @@ def chain_head(ws: Workspace) -> tuple[int, str] | None:
     somewhere jifen cannot reach, and a rewrite of the whole chain shows."""
     if not ws.published_db.exists():
         return None
-    with open_readers_copy(ws) as con:
-        if "publication_hash" not in columns_of(con, "publications"):
+    with open_readers_copy(ws) as published:
+        if "publication_hash" not in published.table_columns("publications"):
             return None
-        row = con.execute(
+        row = published.row(
             "select seq, publication_hash from publications where seq is not null "
             "order by seq desc limit 1"
-        ).fetchone()
+        )
     return (int(row[0]), row[1]) if row else None
 
 
@@ -107,10 +98,10 @@ def _label(period: str, version: int) -> str:
 
 
 def _verify_copy(
-    con: duckdb.DuckDBPyConnection, schema: str, copy: str, findings: _Findings
+    warehouse: Warehouse, schema: str, copy: str, findings: _Findings
 ) -> dict[tuple[str, int], tuple]:
     """Check one copy's records, rows and chain; return each publication's chained record."""
-    columns = columns_of(con, "publications", schema)
+    columns = warehouse.table_columns("publications", schema)
     if not columns:
         findings.add(copy, "publications", "missing")
         return {}
@@ -122,8 +113,7 @@ def _verify_copy(
     ]
     wanted = list(dict.fromkeys(wanted))
     order = "seq nulls last, period, version" if chained else "period, version"
-    records = fetch_dicts(
-        con,
+    records = warehouse.dicts(
         f"select {', '.join(wanted)} from {schema}.publications order by {order}",
     )
     if not chained and records:
@@ -138,8 +128,8 @@ def _verify_copy(
         if counted[(period, version)] > 1:
             findings.add(copy, subject, "recorded more than once")
         try:
-            now = store.content_hash(con, period, version, schema=schema)
-        except duckdb.Error as error:
+            now = store.content_hash(warehouse, period, version, schema=schema)
+        except WarehouseError as error:
             findings.add(copy, subject, f"rows cannot be read ({str(error).splitlines()[0]})")
         else:
             if now != row["content_hash"]:
@@ -182,14 +172,14 @@ def _verify_copy(
             )
         previous_hash, previous_seq = row["publication_hash"], seq
     for table in VERSIONED:
-        if not columns_of(con, table.name, schema):
+        if not warehouse.table_columns(table.name, schema):
             findings.add(copy, table.name, "missing")
             continue
-        for period, version in con.execute(
+        for period, version in warehouse.rows(
             f"select distinct period, version from {schema}.{table.name} t where not exists "
             f"(select 1 from {schema}.publications p "
             "where p.period = t.period and p.version = t.version) order by all"
-        ).fetchall():
+        ):
             findings.add(
                 copy,
                 _label(period, version),
@@ -199,15 +189,15 @@ def _verify_copy(
 
 
 def _verify_latest(
-    con: duckdb.DuckDBPyConnection, schema: str, pattern: str, copy: str, findings: _Findings
+    warehouse: Warehouse, schema: str, pattern: str, copy: str, findings: _Findings
 ) -> None:
     """The latest_ views (files) show exactly the newest version of every period."""
     for table in TABLES:
         name = pattern.format(table)
-        columns = columns_of(con, table, schema)
+        columns = warehouse.table_columns(table, schema)
         if not columns:
             continue
-        if not columns_of(con, name, schema):
+        if not warehouse.table_columns(name, schema):
             findings.add(copy, name, "missing")
             continue
         listed = ", ".join(f't."{column}"' for column in columns)
@@ -218,8 +208,8 @@ def _verify_latest(
         )
         shown = f"select {listed} from {schema}.{name} t order by all"
         try:
-            same = rows_sha256(con, expected) == rows_sha256(con, shown)
-        except duckdb.Error as error:
+            same = rows_sha256(warehouse, expected) == rows_sha256(warehouse, shown)
+        except WarehouseError as error:
             findings.add(copy, name, f"cannot be read ({str(error).splitlines()[0]})")
             continue
         if not same:

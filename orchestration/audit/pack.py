@@ -1,11 +1,12 @@
 """The audit pack: one published version and everything needed to check it by hand.
 
-``jifen-audit-<period>-v<version>/`` holds the version's published rows as CSV, its publication
-record, the rule book rows it used (from the workspace's seeds) and the rule book YAML files they
-were compiled from, the manifest of the landing files it was computed from, the
-period's quarantine and validation counts, a README with the checking procedure, a stdlib-only
-``check_hashes.py`` and ``SHA256SUMS``. The same folder is zipped deterministically (sorted
-entries, fixed timestamps), so the same published version gives the same bytes.
+``jifen-audit-<period>-v<version>/`` holds the version's published rows as CSV, how dbt derived
+each line (recorded when it was published), its publication record, the rule book rows it used
+(from the workspace's seeds) and the rule book YAML files they were compiled from, the manifest
+of the landing files it was computed from, the period's quarantine and validation counts, a
+README with the checking procedure, a stdlib-only ``check_hashes.py`` and ``SHA256SUMS``. The
+same folder is zipped deterministically (sorted entries, fixed timestamps), so the same
+published version gives the same bytes.
 
 Every value is written as text (decimals via ``str(Decimal)``, never floats) in the published
 order; an empty field is NULL (the published tables hold no empty strings; the pack refuses to
@@ -27,24 +28,23 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
-from orchestration.audit._common import (
+from orchestration.audit.checker import check_script
+from orchestration.audit.readme import SeedRows, render_readme
+from orchestration.audit.readonly import (
     AuditError,
-    RuleBook,
-    columns_of,
-    fetch_dicts,
     open_warehouse,
     period_of,
     resolve_version,
-    rulebook_rows,
 )
-from orchestration.audit.readme import render_readme
 from orchestration.ingest.reader import sha256_of
 from orchestration.lib.workspace import Workspace
 from orchestration.publish import store
+from orchestration.rulebooks.compiler import render_seeds
+from orchestration.rulebooks.model import RuleBook
+from orchestration.rulebooks.seeds import read_books
+from orchestration.warehouse.connection import Warehouse, WarehouseError, open_database
 from schemas.contract import SPECS
-from schemas.published import CHAINED_FIELDS, VERSIONED
+from schemas.published import CHAINED_FIELDS, INTERNAL, VERSIONED
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 REFERENCE_SOURCES = tuple(name for name, spec in SPECS.items() if spec.period_column is None)
@@ -52,6 +52,7 @@ PERSONAL_FIELDS = {"customers": ("customer_name",)}
 WITHHELD = "(withheld: personal data)"
 LATER = "loaded when this version was published (a ledger line uses it); quarantined since"
 COUNT_FIELDS = ("rows_read", "rows_loaded", "rows_deduplicated", "rows_quarantined")
+DERIVATIONS = next(table for table in INTERNAL if table.name == "ledger_derivations")
 
 
 def write_audit_pack(ws: Workspace, period: str, version: int | None, out_dir: Path) -> Path:
@@ -62,10 +63,10 @@ def write_audit_pack(ws: Workspace, period: str, version: int | None, out_dir: P
     version's published rows no longer match their content hash (see ``jifen verify-chain``).
     """
     out_dir = Path(out_dir)
-    with open_warehouse(ws) as con:
-        version = resolve_version(con, period, version, schema="published")
-        publication = _publication(con, period, version)
-        recomputed = store.content_hash(con, period, version, schema="published")
+    with open_warehouse(ws) as warehouse:
+        version = resolve_version(warehouse, period, version, schema="published")
+        publication = _publication(warehouse, period, version)
+        recomputed = store.content_hash(warehouse, period, version, schema="published")
         if recomputed != publication["content_hash"]:
             raise AuditError(
                 f"the published rows of {period} v{version} no longer match their content hash "
@@ -79,9 +80,11 @@ def write_audit_pack(ws: Workspace, period: str, version: int | None, out_dir: P
             shutil.rmtree(staging)
         staging.mkdir()
         try:
-            checks = _write_contents(ws, con, staging, period, version, publication)
+            books, seeds = _rulebooks(ws, publication)
+            checks = _write_contents(ws, warehouse, staging, publication, seeds)
             (staging / "README.md").write_text(
-                _readme(ws, period, version, publication, checks), encoding="utf-8"
+                render_readme(period, version, publication, checks, books, seeds),
+                encoding="utf-8",
             )
             _write_checksums(staging)
         except BaseException:
@@ -94,10 +97,11 @@ def write_audit_pack(ws: Workspace, period: str, version: int | None, out_dir: P
     return _zip(folder, out_dir / f"{name}.zip")
 
 
-def _publication(con: duckdb.DuckDBPyConnection, period: str, version: int) -> dict:
-    columns = ", ".join(f'"{name}"' for name in columns_of(con, "publications", "published"))
-    rows = fetch_dicts(
-        con,
+def _publication(warehouse: Warehouse, period: str, version: int) -> dict:
+    columns = ", ".join(
+        f'"{name}"' for name in warehouse.table_columns("publications", "published")
+    )
+    rows = warehouse.dicts(
         f"select {columns} from published.publications where period = ? and version = ?",
         [period, version],
     )
@@ -106,22 +110,34 @@ def _publication(con: duckdb.DuckDBPyConnection, period: str, version: int) -> d
     return rows[0]
 
 
+def _rulebooks(ws: Workspace, publication: dict) -> tuple[dict[str, RuleBook], SeedRows]:
+    """The rule book versions a publication used, read from the workspace's seeds, and their
+    seed rows as compiled (what the pack ships in ``rulebook/*.csv``)."""
+    versions = [v for v in (publication.get("rulebook_version") or "").split(",") if v]
+    books = {book.version: book for book in read_books(ws) if book.version in versions}
+    seeds: SeedRows = {}
+    for name, content in render_seeds(list(books.values())).items():
+        rows = list(csv.reader(io.StringIO(content.decode("utf-8"))))
+        seeds[name.removesuffix(".csv")] = (rows[0], rows[1:])
+    return books, seeds
+
+
 def _write_contents(
     ws: Workspace,
-    con: duckdb.DuckDBPyConnection,
+    warehouse: Warehouse,
     folder: Path,
-    period: str,
-    version: int,
     publication: dict,
+    seeds: SeedRows,
 ) -> dict:
+    period, version = publication["period"], publication["version"]
     checks: dict[str, Any] = {}
     for table in VERSIONED:
         columns = ", ".join(table.column_names)
-        rows = con.execute(
+        rows = warehouse.rows(
             f"select {columns} from published.{table.name} where period = ? and version = ? "
             f"order by {table.order_by}",
             [period, version],
-        ).fetchall()
+        )
         if any(value == "" for row in rows for value in row):
             raise AuditError(
                 f"published.{table.name} of {period} v{version} holds an empty text value; "
@@ -144,15 +160,15 @@ def _write_contents(
         store.publication_hash(publication) == publication["publication_hash"] if chained else None
     )
     versions = [v for v in (publication.get("rulebook_version") or "").split(",") if v]
+    checks["derivations"] = _write_derivations(warehouse, folder, period, version)
     rulebook_dir = folder / "rulebook"
     rulebook_dir.mkdir()
-    seeds = rulebook_rows(ws, versions)
     for seed, (header, rows) in sorted(seeds.items()):
         _write_csv(rulebook_dir / f"{seed}.csv", header, rows)
     checks["rulebook_versions"] = versions
     checks["rulebook_sources"] = _rulebook_sources(ws, versions, seeds, rulebook_dir)
-    checks["fingerprint"] = _fingerprint_check(con, publication, versions, seeds)
-    manifest = _manifest(con, publication)
+    checks["fingerprint"] = _fingerprint_check(warehouse, publication, versions, seeds)
+    manifest = _manifest(warehouse, publication)
     _write_csv(
         folder / "inputs_manifest.csv",
         ["source", "file", "sha256", "format", "bytes", "rows", "ingested_at", "run_id", "status"],
@@ -160,22 +176,22 @@ def _write_contents(
     )
     ingested = {(row[0], row[1]) for row in manifest if row[-1] == "ingested"}
     checks["landing"] = _landing_check(ws, manifest)
-    checks["publication_inputs"] = _inputs_check(con, publication, manifest)
+    checks["publication_inputs"] = _inputs_check(warehouse, publication, manifest)
     paid = {
         tuple(row)
-        for row in con.execute(
+        for row in warehouse.rows(
             "select source, source_file, source_row_number from published.points_ledger "
             "where period = ? and version = ? and source_file is not null",
             [period, version],
-        ).fetchall()
+        )
     }
-    quarantine = _quarantine(con, period, ingested, paid)
+    quarantine = _quarantine(warehouse, period, ingested, paid)
     _write_csv(
         folder / "quarantine.csv",
         ["scope", "source", "source_file", "row_number", "reason", "detail", "raw", "note"],
         quarantine,
     )
-    counts = _validation_counts(con, period, ingested)
+    counts = _validation_counts(warehouse, period, ingested)
     _write_csv(
         folder / "validation_counts.csv",
         ["scope", "source", "source_file", "period", *COUNT_FIELDS],
@@ -189,14 +205,30 @@ def _write_contents(
     checks["undated"] = sum(1 for row in quarantine if row[0] == "undated")
     checks["rules"] = [
         row[0]
-        for row in con.execute(
+        for row in warehouse.rows(
             "select distinct rule_id from published.points_ledger where period = ? and version = ?"
             " order by 1",
             [period, version],
-        ).fetchall()
+        )
     ]
-    (folder / "check_hashes.py").write_text(_check_script(), encoding="utf-8")
+    (folder / "check_hashes.py").write_text(check_script(), encoding="utf-8")
     return checks
+
+
+def _write_derivations(warehouse: Warehouse, folder: Path, period: str, version: int) -> int:
+    """``ledger_derivations.csv``: the derivations recorded with the version (none for a version
+    published before they were recorded: no file). Returns the number of rows written."""
+    if not warehouse.table_columns(DERIVATIONS.name, "published"):
+        return 0
+    columns = list(DERIVATIONS.column_names)
+    rows = warehouse.rows(
+        f"select {', '.join(columns)} from published.{DERIVATIONS.name} "
+        f"where period = ? and version = ? order by {DERIVATIONS.order_by}",
+        [period, version],
+    )
+    if rows:
+        _write_csv(folder / f"{DERIVATIONS.name}.csv", columns, rows)
+    return len(rows)
 
 
 # CSV and hashing --------------------------------------------------------------------------------
@@ -280,7 +312,7 @@ def _zip(folder: Path, target: Path) -> Path:
 
 
 def _fingerprint_check(
-    con: duckdb.DuckDBPyConnection,
+    warehouse: Warehouse,
     publication: dict,
     versions: list[str],
     seeds: dict[str, tuple[list[str], list[list[str]]]],
@@ -288,36 +320,32 @@ def _fingerprint_check(
     """Do the pack's rule book rows, with the version's ledger and roster, give the published
     input fingerprint? Recomputed with the pipeline's own function on the pack's rows."""
     period, version = publication["period"], publication["version"]
-    memory = duckdb.connect()
+    memory = open_database()
     try:
         for seed in store.RULEBOOK_SEEDS:
-            types = con.execute(
+            types = warehouse.rows(
                 "select column_name, data_type from information_schema.columns "
                 "where table_schema = 'main' and table_name = ? order by ordinal_position",
                 [seed],
-            ).fetchall()
+            )
             header, rows = seeds.get(seed, ([], []))
             if not types or [name for name, _ in types] != header:
                 return None, f"the columns of seed {seed} differ from the warehouse's"
-            memory.execute(
-                f"create table {seed} (" + ", ".join(f'"{n}" {t}' for n, t in types) + ")"
-            )
+            memory.run(f"create table {seed} (" + ", ".join(f'"{n}" {t}' for n, t in types) + ")")
             marks = ", ".join("?" for _ in header)
             for row in rows:
-                memory.execute(
-                    f"insert into {seed} values ({marks})", [value or None for value in row]
-                )
+                memory.run(f"insert into {seed} values ({marks})", [value or None for value in row])
         for table in ("points_ledger", "rep_period_points"):
-            columns = [c for c in columns_of(con, table, "published") if c != "version"]
+            columns = [c for c in warehouse.table_columns(table, "published") if c != "version"]
             listed = ", ".join(f'"{name}"' for name in columns)
-            frame = con.sql(
+            frame = warehouse.arrow(
                 f"select {listed} from published.{table} where period = ? and version = ?",
-                params=[period, version],
-            ).to_arrow_table()
-            memory.register(f"{table}_rows", frame)
-            memory.execute(f"create table {table} as select * from {table}_rows")
+                [period, version],
+            )
+            with memory.registered(f"{table}_rows", frame):
+                memory.run(f"create table {table} as select * from {table}_rows")
         fingerprint = store.input_fingerprint(memory, versions)
-    except duckdb.Error as error:
+    except WarehouseError as error:
         return None, f"could not be recomputed ({str(error).splitlines()[0]})"
     finally:
         memory.close()
@@ -337,7 +365,7 @@ def _rulebook_sources(
 ) -> dict[str, dict]:
     """Copy the YAML file of each version used into ``rulebook/yaml/<version>.yaml`` and say
     whether it compiles to the pack's rows of that version (it may have been edited since)."""
-    from orchestration.rulebooks.workspace import rulebook_files
+    from orchestration.rulebooks.live import rulebook_files
 
     found: dict[str, dict] = {}
     for path in rulebook_files(ws):
@@ -395,25 +423,25 @@ def _compiles_to(
 # inputs, quarantine, counts ---------------------------------------------------------------------
 
 
-def _manifest(con: duckdb.DuckDBPyConnection, publication: dict) -> list[list]:
+def _manifest(warehouse: Warehouse, publication: dict) -> list[list]:
     """Every file ingested at or before the publication (its own run included)."""
     published_at, run_id = publication["published_at"], publication["run_id"]
     rows = [
         [*row, "ingested"]
-        for row in con.execute(
+        for row in warehouse.rows(
             "select source, source_file, file_hash, file_format, byte_size, row_count, "
             "ingested_at, run_id from ingested_files where ingested_at <= ? or run_id = ? "
             "order by source, source_file, ingested_at",
             [published_at, run_id],
-        ).fetchall()
+        )
     ]
-    if columns_of(con, "skipped_files"):
-        for source, name, digest, same_as, seen in con.execute(
+    if warehouse.table_columns("skipped_files"):
+        for source, name, digest, same_as, seen in warehouse.rows(
             "select source, source_file, file_hash, same_as, min(first_seen_at) "
             "from skipped_files where first_seen_at <= ? group by all "
             "order by source, source_file",
             [published_at],
-        ).fetchall():
+        ):
             rows.append(
                 [source, name, digest, None, None, None, seen, None, f"skipped: same as {same_as}"]
             )
@@ -422,17 +450,17 @@ def _manifest(con: duckdb.DuckDBPyConnection, publication: dict) -> list[list]:
 
 
 def _inputs_check(
-    con: duckdb.DuckDBPyConnection, publication: dict, manifest: list[list]
+    warehouse: Warehouse, publication: dict, manifest: list[list]
 ) -> tuple[bool, bool] | None:
     """The manifest against the version's own per-file accounting (publication_inputs), when
     the version publishes one: same files and hashes; counts adding up to the record's."""
     if "publication_inputs" not in {table.name for table in VERSIONED}:
         return None
-    rows = con.execute(
+    rows = warehouse.rows(
         "select source, source_file, file_hash, rows_read, rows_loaded, rows_deduplicated, "
         "rows_quarantined from published.publication_inputs where period = ? and version = ?",
         [publication["period"], publication["version"]],
-    ).fetchall()
+    )
     files = {tuple(row[:3]) for row in rows}
     listed = {tuple(row[:3]) for row in manifest if row[-1] == "ingested"}
     sums = [sum(row[3 + i] for row in rows) for i in range(len(COUNT_FIELDS))]
@@ -463,12 +491,12 @@ def _scope(source: str, month: str | None, period: str) -> str | None:
     return "period" if month == period else None
 
 
-def _quarantine(con: duckdb.DuckDBPyConnection, period: str, files: set, paid: set) -> list[list]:
+def _quarantine(warehouse: Warehouse, period: str, files: set, paid: set) -> list[list]:
     rows = []
-    for source, name, number, reason, raw, detail in con.execute(
+    for source, name, number, reason, raw, detail in warehouse.rows(
         "select source, source_file, row_number, reason, raw, detail from quarantine "
         "order by source, source_file, row_number"
-    ).fetchall():
+    ):
         if (source, name) not in files:
             continue
         values = json.loads(raw) if raw else {}
@@ -487,12 +515,12 @@ def _quarantine(con: duckdb.DuckDBPyConnection, period: str, files: set, paid: s
     return rows
 
 
-def _validation_counts(con: duckdb.DuckDBPyConnection, period: str, files: set) -> list[list]:
+def _validation_counts(warehouse: Warehouse, period: str, files: set) -> list[list]:
     rows = []
-    for source, name, month, *counts in con.execute(
+    for source, name, month, *counts in warehouse.rows(
         "select source, source_file, period, rows_read, rows_loaded, rows_deduplicated, "
         "rows_quarantined from validation_counts order by source, source_file, period nulls first"
-    ).fetchall():
+    ):
         if (source, name) not in files:
             continue
         scope = _scope(source, period_of(month), period)
@@ -500,116 +528,3 @@ def _validation_counts(con: duckdb.DuckDBPyConnection, period: str, files: set) 
             rows.append([scope, source, name, month, *(int(c) for c in counts)])
     rows.sort(key=lambda row: ({"period": 0, "reference": 1}.get(row[0], 2), row[1], row[2]))
     return rows
-
-
-# the stdlib-only checker shipped in the pack ----------------------------------------------------
-
-_CHECK_SCRIPT = '''\
-#!/usr/bin/env python3
-"""Check this jifen audit pack with nothing but Python's standard library.
-
-    python3 check_hashes.py                  # the pack's files, content hash, publication hash
-    python3 check_hashes.py --landing DIR    # also every landing file of inputs_manifest.csv
-
-Exit status 0 when every check passes.
-"""
-
-import csv
-import hashlib
-import json
-import sys
-from pathlib import Path
-
-HERE = Path(__file__).resolve().parent
-# The published tables in hashing order, each with its columns (the CSV header).
-TABLES = __TABLES__
-# The publication fields its own hash covers, in order.
-CHAINED_FIELDS = __CHAINED__
-
-
-def sha256_file(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def rows_sha256(path, columns):
-    """Each row's values joined by 0x1F (NULL, an empty field, as 0x00), each followed by a
-    newline, in the file's order."""
-    digest = hashlib.sha256()
-    with open(path, encoding="utf-8", newline="") as handle:
-        reader = csv.reader(handle)
-        header = next(reader)
-        if header != columns:
-            raise SystemExit(f"{path.name}: header {header} is not {columns}")
-        for row in reader:
-            digest.update("\\x1f".join("\\x00" if v == "" else v for v in row).encode())
-            digest.update(b"\\n")
-    return digest.hexdigest()
-
-
-def main(argv):
-    ok = True
-
-    def report(passed, text):
-        nonlocal ok
-        ok = ok and passed
-        print(("OK       " if passed else "MISMATCH ") + text)
-
-    for line in (HERE / "SHA256SUMS").read_text().splitlines():
-        expected, name = line.split("  ", 1)
-        path = HERE / name
-        report(path.is_file() and sha256_file(path) == expected, f"file {name}")
-    publication = json.loads((HERE / "publication.json").read_text(encoding="utf-8"))
-    content = hashlib.sha256()
-    for table, columns in TABLES:
-        content.update(table.encode())
-        content.update(rows_sha256(HERE / f"{table}.csv", columns).encode())
-    report(
-        content.hexdigest() == publication["content_hash"],
-        f"content hash {content.hexdigest()} (publication.json: {publication['content_hash']})",
-    )
-    if publication.get("publication_hash"):
-        text = "\\x1f".join(
-            "" if publication[f] is None else str(publication[f]) for f in CHAINED_FIELDS
-        )
-        chained = hashlib.sha256(text.encode()).hexdigest()
-        report(
-            chained == publication["publication_hash"],
-            f"publication hash {chained} (publication.json: {publication['publication_hash']})",
-        )
-    if len(argv) == 2 and argv[0] == "--landing":
-        landing = Path(argv[1])
-        with open(HERE / "inputs_manifest.csv", encoding="utf-8", newline="") as handle:
-            for row in csv.DictReader(handle):
-                path = landing / row["source"] / row["file"]
-                report(
-                    path.is_file() and sha256_file(path) == row["sha256"],
-                    f"landing file {row['source']}/{row['file']}",
-                )
-    print("all checks passed" if ok else "SOME CHECKS FAILED")
-    return 0 if ok else 1
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
-'''
-
-
-def _check_script() -> str:
-    tables = [[table.name, list(table.column_names)] for table in VERSIONED]
-    return _CHECK_SCRIPT.replace("__TABLES__", json.dumps(tables)).replace(
-        "__CHAINED__", json.dumps(list(CHAINED_FIELDS))
-    )
-
-
-def _readme(ws: Workspace, period: str, version: int, publication: dict, checks: dict) -> str:
-    books = {}
-    for name in checks["rulebook_versions"]:
-        try:
-            books[name] = RuleBook(name, ws)
-        except AuditError:
-            continue
-    return render_readme(period, version, publication, checks, books)

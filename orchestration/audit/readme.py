@@ -2,48 +2,72 @@
 
 from __future__ import annotations
 
-from orchestration.audit._common import Rule, RuleBook
+from orchestration.rulebooks.model import Rule, RuleBook
 from schemas.published import CHAINED_FIELDS, VERSIONED
 
 COUNT_FIELDS = ("rows_read", "rows_loaded", "rows_deduplicated", "rows_quarantined")
+# Seed columns that name a rule rather than parameterise it.
+NOT_PARAMETERS = ("rulebook_version", "rule_id", "kind", "description")
+
+SeedRows = dict[str, tuple[list[str], list[list[str]]]]  # seed name -> (header, rows) as text
 
 
 def _mark(passed: bool | None) -> str:
     return {True: "yes", False: "**NO**", None: "not checked"}[passed]
 
 
-def _rule_line(book: RuleBook, rule: Rule) -> str:
-    parameters = [f"`{key}` {value}" for key, value in rule.values.items()]
+def _seed_values(seeds: SeedRows, version: str, rule_id: str) -> dict[str, str]:
+    """The rule's row of the pack's `rulebook/rules.csv`: every parameter as written there."""
+    header, rows = seeds.get("rules", ([], []))
+    for row in rows:
+        values = dict(zip(header, row, strict=False))
+        if (values.get("rulebook_version"), values.get("rule_id")) == (version, rule_id):
+            return {k: v for k, v in values.items() if k not in NOT_PARAMETERS and v}
+    return {}
+
+
+def _eligibility(rule: Rule) -> str:
+    parts = []
+    if rule.roles:
+        parts.append("roles " + ", ".join(rule.roles))
+    if rule.teams:
+        parts.append("teams " + ", ".join(rule.teams))
+    return "; ".join(parts) or "every rep"
+
+
+def _rule_line(book: RuleBook, rule: Rule, seeds: SeedRows) -> str:
+    values = _seed_values(seeds, book.version, rule.id)
+    parameters = [f"`{key}` {value}" for key, value in values.items()]
     if rule.kind == "score_points":
-        table = book.score_points.get(rule.rule_id, {})
+        table = rule.points_by_score
         parameters.append(
             "points by score "
             + (", ".join(f"{score}: {points}" for score, points in sorted(table.items())) or "none")
         )
     if rule.kind == "team_bonus":
-        targets = book.team_targets.get(rule.rule_id, {})
+        targets = rule.targets
         parameters.append(
             "team targets "
             + (", ".join(f"{team}: {target}" for team, target in sorted(targets.items())) or "none")
         )
     text = "; ".join(parameters) or "no parameters"
     described = f" — {rule.description}" if rule.description else ""
-    return f"- `{rule.rule_id}` ({rule.kind}): {text}; eligible: {rule.eligibility}{described}\n"
+    return f"- `{rule.id}` ({rule.kind}): {text}; eligible: {_eligibility(rule)}{described}\n"
 
 
-def _parameters(books: dict[str, RuleBook], sources: dict[str, dict]) -> str:
+def _parameters(books: dict[str, RuleBook], sources: dict[str, dict], seeds: SeedRows) -> str:
     if not books:
         return "(the rule book rows were not found in the workspace's seeds)\n"
     out = []
     for name, book in books.items():
-        tiers = ", ".join(f"{tier} from {low}" for low, tier in book.tiers)
+        tiers = ", ".join(f"{tier.name} from {tier.start}" for tier in book.tiers)
         source = sources.get(name)
         origin = f"; compiled from `{source['pack_file']}`" if source else ""
-        ordered = sorted(book.rules.values(), key=lambda r: (_kind_rank(r.kind), r.rule_id))
+        ordered = sorted(book.rules, key=lambda r: (_kind_rank(r.kind), r.id))
         out.append(
             f"Rule book `{name}` (in effect from {book.effective_from}, currency "
             f"{book.currency}; rows in `rulebook/*.csv`{origin}):\n\n"
-            + "".join(_rule_line(book, rule) for rule in ordered)
+            + "".join(_rule_line(book, rule, seeds) for rule in ordered)
             + f"- tiers: {tiers or 'none'}\n"
         )
     return "\n".join(out)
@@ -54,11 +78,11 @@ def _kind_rank(kind: str) -> int:
 
 
 def _kinds(books: dict[str, RuleBook]) -> set[str]:
-    return {rule.kind for book in books.values() for rule in book.rules.values()}
+    return {rule.kind for book in books.values() for rule in book.rules}
 
 
 def _rules_of(books: dict[str, RuleBook], kind: str) -> str:
-    ids = sorted({r.rule_id for b in books.values() for r in b.rules.values() if r.kind == kind})
+    ids = sorted({r.id for b in books.values() for r in b.rules if r.kind == kind})
     return ", ".join(f"`{rule_id}`" for rule_id in ids)
 
 
@@ -100,8 +124,24 @@ the amount_rate lines of every rep of the team in `rep_period_points.csv` (sales
 minus; each `txn_id` once). When that net amount reaches the team's `monthly_target` for the
 rule in `rulebook/team_targets.csv` (the rule's `default_target` when the team has none of its
 own), every eligible rep of the team with at least one `sale` line gets the rule's `points`.""",
+    "distinct_customers": """\
+**distinct_customers lines** ({rules}; derived, `source_id` = the rep): add up, per customer,
+the landed `amount` of the rep's amount_rate lines in `points_ledger.csv` (sales plus, returns
+minus; a return counts for the customer of its original sale). A customer counts when that net
+amount is above 0 and at least the rule's `min_amount` (column `default_target` of
+`rulebook/rules.csv`; empty: any amount above 0); the line is the rule's `points` times the
+customers counted, for an eligible rep with at least one.""",
 }
-KIND_ORDER = ("amount_rate", "spiff", "first_sale", "score_points", "cap", "gate", "team_bonus")
+KIND_ORDER = (
+    "amount_rate",
+    "spiff",
+    "first_sale",
+    "score_points",
+    "cap",
+    "gate",
+    "team_bonus",
+    "distinct_customers",
+)
 MANUAL_STEP = """\
 **MANUAL_ADJUSTMENT lines** (`source` = `adjustments`): the approved adjustment's row of
 `landing/adjustments/<source_file>` (its `adjustment_id` is the line's `source_id`, its `period`
@@ -185,8 +225,42 @@ def _checks(publication: dict, checks: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+PUBLICATION_NOTE = (
+    "- `publication.json`: the publication record (rule book, fingerprint, content hash,\n"
+    "  hash chain, row counts)"
+)
+
+
+def _derivations_note(checks: dict) -> str:
+    if checks.get("derivations"):
+        return (
+            "- `ledger_derivations.csv`: how dbt derived each line when the version was\n"
+            "  published: the values it read (`inputs`), the rule's `parameters` and the\n"
+            "  arithmetic (`formula`); for an adjustment also the recomputed lines of the\n"
+            "  adjusted period it is computed from (`line_period`)\n"
+        )
+    return (
+        "- no `ledger_derivations.csv`: this version was published before jifen recorded how\n"
+        "  each line is derived; the `explanation` of each line gives its arithmetic\n"
+    )
+
+
+def _derivations_step(checks: dict) -> str:
+    if not checks.get("derivations"):
+        return ""
+    return (
+        "; its row of `ledger_derivations.csv` (same `line_id`,\n   `line_period` = the "
+        "period) holds the values, parameters and formula dbt used"
+    )
+
+
 def render_readme(
-    period: str, version: int, publication: dict, checks: dict, books: dict[str, RuleBook]
+    period: str,
+    version: int,
+    publication: dict,
+    checks: dict,
+    books: dict[str, RuleBook],
+    seeds: SeedRows,
 ) -> str:
     rules = set(checks["rules"])
     listed = _steps(books, rules)
@@ -221,8 +295,7 @@ The `.zip` next to it holds the same files.
 - `rep_period_points.csv`: each rep's total, tier and ranks
 - `rep_period_rule_points.csv`: each rep's subtotal per rule
 - `reward_list.csv`: the rewards of the reps with a tier
-{_other_tables()}- `publication.json`: the publication record (rule book, fingerprint, content hash,
-  hash chain, row counts)
+{_other_tables()}{_derivations_note(checks)}{PUBLICATION_NOTE}
 - `rulebook/*.csv`: the rows of the rule book version(s) used, from the workspace's seeds;
   `rulebook/yaml/<version>.yaml`: the rule book file(s) they were compiled from
 - `inputs_manifest.csv`: every landing file ingested up to the publication: source, file,
@@ -270,7 +343,7 @@ empty string), and `previous_hash` is the `publication_hash` of the publication 
 
 ## 3. Check a rep's total by hand
 
-{_parameters(books, checks.get("rulebook_sources") or {})}
+{_parameters(books, checks.get("rulebook_sources") or {}, seeds)}
 Every ledger line names its `rulebook_version`: a line earned by a row uses the version in
 effect on the row's date (a return: its original sale's date), caps, gates and team bonuses the
 version in effect on the period's first day. A rule with `roles` or `teams` applies only to reps
@@ -280,7 +353,7 @@ places (0.125 -> 0.13, -0.125 -> -0.13).
 
 1. Pick a rep in `rep_period_points.csv`: note `rep_id`, `team_id`, `total_points` and `tier`.
 2. Filter `points_ledger.csv` to that `rep_id`. Every line has a `rule_id` and an
-   `explanation` saying how it was computed.
+   `explanation` saying how it was computed{_derivations_step(checks)}.
 {steps}{adjustments}{n}. Add up the rep's lines: the sum must equal `total_points` exactly, and each
    rule's sum must equal the rep's row of that rule in `rep_period_rule_points.csv`.
 {n + 1}. The tier is the highest row of `rulebook/tiers.csv` (of the version in effect on the

@@ -7,21 +7,21 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from orchestration.cli.output import BUSY, HomeOption, console, fail
 from orchestration.lib.workspace import Workspace, WorkspaceBusy
 from orchestration.rulebooks.compiler import CompileResult
-from orchestration.rulebooks.facts import ClosedPeriodsUnknown
-from orchestration.rulebooks.model import RuleBook
-from orchestration.rulebooks.problems import Problem, RulebookError, Severity
-from orchestration.rulebooks.workspace import (
+from orchestration.rulebooks.live import (
     check_in_workspace,
     compile_repository,
     compile_workspace_result,
     list_versions,
-    promote,
 )
+from orchestration.rulebooks.model import RuleBook
+from orchestration.rulebooks.problems import Problem, RulebookError, Severity
+from orchestration.rulebooks.promotion import promote
+from orchestration.rulebooks.workspace_facts import ClosedPeriodsUnknown
 
 rules_app = typer.Typer(
     help="Rule books: check, list, compile and promote versions (rulebooks/*.yaml).",
@@ -29,19 +29,7 @@ rules_app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console()
-err = Console(stderr=True)
-
-HomeOption = Annotated[
-    Path | None,
-    typer.Option("--home", help="Workspace folder (default: $JIFEN_HOME, else ./workspace)."),
-]
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.NOTE: "dim"}
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
-    return typer.Exit(code)
 
 
 def _print_problems(problems: list[Problem]) -> None:
@@ -56,7 +44,7 @@ def _print_problems(problems: list[Problem]) -> None:
 
 def _print_refusal(error: RulebookError) -> typer.Exit:
     _print_problems(error.problems)
-    return _fail(error.summary)
+    return fail(error.summary)
 
 
 def _summary(book: RuleBook) -> None:
@@ -99,11 +87,11 @@ def check(
 ) -> None:
     """Check a rule book together with the workspace's others; print every problem."""
     if not file.is_file():
-        raise _fail(f"{file} is not a file")
+        raise fail(f"{file} is not a file")
     report = check_in_workspace(file, Workspace.at(home))
     _print_problems(report.problems)
     if not report.ok:
-        raise _fail(f"{file}: {len(report.errors)} problem(s) to fix")
+        raise fail(f"{file}: {len(report.errors)} problem(s) to fix")
     book = next(
         (b for b in report.books if b.source and b.source.resolve() == file.resolve()), None
     )
@@ -129,7 +117,7 @@ def list_command(home: HomeOption = None) -> None:
     console.print(table)
     if not report.ok:
         _print_problems(report.errors)
-        raise _fail(f"{len(report.errors)} problem(s) in the live rule books: they do not compile")
+        raise fail(f"{len(report.errors)} problem(s) in the live rule books: they do not compile")
 
 
 @rules_app.command("compile")
@@ -154,7 +142,7 @@ def compile_command(
     except RulebookError as error:
         raise _print_refusal(error) from None
     except WorkspaceBusy as busy:
-        raise _fail(str(busy), 75) from None
+        raise fail(str(busy), BUSY) from None
     _compiled(result)
 
 
@@ -178,7 +166,7 @@ def promote_command(
 ) -> None:
     """Promote a candidate into the workspace from a date after every closed period."""
     if not candidate.is_file():
-        raise _fail(f"{candidate} is not a file")
+        raise fail(f"{candidate} is not a file")
     day = _day(effective_from)
     workspace = Workspace.at(home)
     try:
@@ -187,7 +175,7 @@ def promote_command(
     except RulebookError as error:
         raise _print_refusal(error) from None
     except (WorkspaceBusy, ClosedPeriodsUnknown) as busy:
-        raise _fail(str(busy), 75) from None
+        raise fail(str(busy), BUSY) from None
     _print_problems(done.report.problems)
     console.print(
         f"[bold green]promoted {done.version}[/], in effect from {done.effective_from}: "

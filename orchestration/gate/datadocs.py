@@ -64,7 +64,8 @@ _INDEX = jinja2.Environment(autoescape=True).from_string("""<!DOCTYPE html>
 {%- if s.run %} \u00b7 run {{ s.run }}{% endif %}</p>
 <table><thead><tr><th>Status</th><th>Expectation</th><th>Kwargs</th>
 <th>Observed / unexpected</th></tr></thead><tbody>
-{% for e in s.rows %}<tr><td>{{ mark(e.success) }}</td><td><code>{{ e.type }}</code></td>
+{% for e in s.rows %}<tr><td>{{ mark(e.success) }}</td><td><code>{{ e.type }}</code>
+{%- if e.description %}<br>{{ e.description }}{% endif %}</td>
 <td><code>{{ e.kwargs }}</code></td><td><code>{{ e.observed }}</code></td></tr>
 {% endfor %}</tbody></table>
 {% endfor %}
@@ -183,6 +184,7 @@ def _row(item) -> dict:
     return {
         "success": d["success"],
         "type": cfg["type"],
+        "description": cfg.get("description") or "",  # the invariant in words, when it has one
         "kwargs": _dump(kwargs),
         "observed": _dump(observed),
     }

@@ -10,10 +10,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import duckdb
-
 from orchestration.ingest.reader import FileRejected, file_format, read_landing_file, sha256_of
 from orchestration.lib.workspace import Workspace
+from orchestration.warehouse.connection import Warehouse
 from schemas.contract import SPECS
 
 
@@ -41,17 +40,17 @@ def landing_files(folder: Path) -> list[Path]:
 
 
 def ingest_source(
-    workspace: Workspace, con: duckdb.DuckDBPyConnection, source: str, run_id: str
+    workspace: Workspace, warehouse: Warehouse, source: str, run_id: str
 ) -> IngestReport:
     spec = SPECS[source]
     report = IngestReport(source)
     known = dict(
-        con.execute(
+        warehouse.rows(
             "select file_hash, source_file from ingested_files where source = ?", [source]
-        ).fetchall()
+        )
     )
     names = {name: digest for digest, name in known.items()}
-    next_id = con.execute(f"select coalesce(max(raw_id), 0) + 1 from raw_{source}").fetchone()[0]
+    next_id = warehouse.value(f"select coalesce(max(raw_id), 0) + 1 from raw_{source}")
     for path in landing_files(workspace.landing_dir(source)):
         if file_format(path) is None:
             report.ignored.append(path.name)
@@ -60,7 +59,7 @@ def ingest_source(
         if digest in known:
             if known[digest] != path.name:
                 report.skipped_files.append((path.name, known[digest]))
-                _remember_skip(con, source, path.name, digest, known[digest])
+                _remember_skip(warehouse, source, path.name, digest, known[digest])
             continue
         if path.name in names:
             report.rejected.append(
@@ -77,27 +76,27 @@ def ingest_source(
         except FileRejected as rejected:
             report.rejected.append(rejected)
             continue
-        _append(con, source, table, path, digest, run_id, next_id)
+        _append(warehouse, source, table, path, digest, run_id, next_id)
         next_id += table.num_rows
         known[digest], names[path.name] = path.name, digest
         report.loaded_files.append((path.name, table.num_rows))
     return report
 
 
-def _append(con, source, table, path: Path, digest: str, run_id: str, first_id: int) -> None:
-    spec = SPECS[source]
-    columns = ", ".join(spec.columns)
-    con.execute("begin transaction")
-    try:
-        con.register("landed", table)
-        con.execute(
-            f"insert into raw_{source} "
-            f"(raw_id, {columns}, source_file, row_number, file_hash, run_id) "
-            f"select ? + row_number - 1, {columns}, ?, row_number, ?, ? from landed",
-            [first_id, path.name, digest, run_id],
-        )
-        con.unregister("landed")
-        con.execute(
+def _append(
+    warehouse: Warehouse, source, table, path: Path, digest: str, run_id: str, first_id: int
+) -> None:
+    """The file's rows and its record in ``ingested_files``: both or neither."""
+    columns = ", ".join(SPECS[source].columns)
+    with warehouse.transaction():
+        with warehouse.registered("landed", table):
+            warehouse.run(
+                f"insert into raw_{source} "
+                f"(raw_id, {columns}, source_file, row_number, file_hash, run_id) "
+                f"select ? + row_number - 1, {columns}, ?, row_number, ?, ? from landed",
+                [first_id, path.name, digest, run_id],
+            )
+        warehouse.run(
             "insert into ingested_files values (?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 source,
@@ -110,19 +109,15 @@ def _append(con, source, table, path: Path, digest: str, run_id: str, first_id: 
                 run_id,
             ],
         )
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
 
 
-def _remember_skip(con, source: str, name: str, digest: str, same_as: str) -> None:
-    seen = con.execute(
+def _remember_skip(warehouse: Warehouse, source: str, name: str, digest: str, same_as: str) -> None:
+    seen = warehouse.value(
         "select count(*) from skipped_files where source = ? and source_file = ? and file_hash = ?",
         [source, name, digest],
-    ).fetchone()[0]
+    )
     if not seen:
-        con.execute(
+        warehouse.run(
             "insert into skipped_files values (?, ?, ?, ?, ?)",
             [source, name, digest, same_as, datetime.now(UTC).replace(tzinfo=None)],
         )

@@ -1,4 +1,6 @@
-"""Periods are calendar months; a Dagster monthly partition key maps to one period window."""
+"""Periods are calendar months, written ``YYYY-MM``; a monthly partition key (``YYYY-MM-01``,
+``defs/partitions.py``) maps to one period window. The one place that parses a period or a list of
+months: everything else asks this module."""
 
 from __future__ import annotations
 
@@ -6,23 +8,10 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
 
-PERIOD_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-
-
-@cache
-def _monthly_partitions():
-    from dagster import MonthlyPartitionsDefinition  # the CLI's fast paths never need Dagster
-
-    # History starts early enough for any realistic landing data; the end is open.
-    return MonthlyPartitionsDefinition(start_date="2020-01-01", end_offset=1)
-
-
-def __getattr__(name: str):
-    if name == "monthly_partitions":
-        return _monthly_partitions()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+PERIOD_REGEX = r"^\d{4}-(0[1-9]|1[0-2])$"  # also what DuckDB's regexp_matches is given
+PERIOD_PATTERN = re.compile(PERIOD_REGEX)
+MAX_MONTHS = 120  # in one list of months
 
 
 @dataclass(frozen=True)
@@ -40,14 +29,49 @@ class PeriodWindow:
         }
 
 
+def is_period(text: object) -> bool:
+    """``YYYY-MM`` with a real month, nothing around it."""
+    return isinstance(text, str) and PERIOD_PATTERN.fullmatch(text) is not None
+
+
 def parse_period(text: str) -> str:
     """Accept ``YYYY-MM`` (or a Dagster key ``YYYY-MM-01``) and return ``YYYY-MM``."""
     value = text.strip()
-    if re.fullmatch(r"\d{4}-\d{2}-01", value):
+    if len(value) == 10 and value.endswith("-01"):  # a partition key
         value = value[:7]
-    if not PERIOD_PATTERN.match(value):
+    if not is_period(value):
         raise ValueError(f"period must look like YYYY-MM (e.g. 2026-07), got {text!r}")
     return value
+
+
+def parse_months(spec: str) -> list[str]:
+    """Parse '2026-07', '2026-07..2026-10' or a comma list of either into sorted months."""
+    items = [part.strip() for part in spec.split(",")]
+    if not spec.strip() or not all(items):
+        raise ValueError(
+            f"bad month list {spec!r}: expected YYYY-MM, YYYY-MM..YYYY-MM "
+            "or a comma-separated list of those"
+        )
+    found: set[tuple[int, int]] = set()
+    for item in items:
+        lo_text, sep, hi_text = item.partition("..")
+        lo = _month(lo_text.strip(), spec)
+        hi = _month(hi_text.strip(), spec) if sep else lo
+        if hi < lo:
+            raise ValueError(f"bad month range {item!r} in {spec!r}: start is after end")
+        y, m = lo
+        while (y, m) <= hi:
+            found.add((y, m))
+            if len(found) > MAX_MONTHS:
+                raise ValueError(f"too many months in {spec!r} (at most {MAX_MONTHS})")
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return [f"{y:04d}-{m:02d}" for y, m in sorted(found)]
+
+
+def _month(text: str, spec: str) -> tuple[int, int]:
+    if not is_period(text) or int(text[:4]) < 1900:
+        raise ValueError(f"bad month {text!r} in {spec!r}: expected YYYY-MM, e.g. 2026-07")
+    return int(text[:4]), int(text[5:])
 
 
 def window(period: str) -> PeriodWindow:

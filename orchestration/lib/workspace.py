@@ -14,8 +14,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-SOURCES = ("reps", "customers", "sales", "surveys", "adjustments")
-OPTIONAL_SOURCES = ("adjustments",)  # a missing landing folder means "nothing landed yet"
+from schemas.contract import SPECS
+
+SOURCES = tuple(SPECS)  # the landing folders, one per source
+OPTIONAL_SOURCES = tuple(name for name, spec in SPECS.items() if spec.landing_optional)
 
 DAGSTER_YAML = """\
 telemetry:

@@ -1,25 +1,17 @@
-"""The dbt project as Dagster sees it, and the one way jifen invokes dbt."""
+"""The one way jifen invokes dbt outside a Dagster asset, and where its seeds and manifest are."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
-from collections.abc import Sequence
-from functools import cached_property
-from importlib.metadata import version as installed_version
 from pathlib import Path
-
-from dagster_dbt import DbtCliResource, DbtProject
-from packaging import version
 
 from orchestration.lib.paths import DBT_PROJECT_DIR, REPO_ROOT
 from orchestration.lib.paths import REPO_SEEDS as SEEDS_DIR
 
 __all__ = ["DBT_PROJECT_DIR", "REPO_ROOT", "SEEDS_DIR"]
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
-
-dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
 
 def dbt_executable() -> str:
@@ -70,27 +62,3 @@ def run_dbt(
     command = [dbt_executable(), *args, "--project-dir", str(DBT_PROJECT_DIR)]
     command += ["--profiles-dir", str(DBT_PROJECT_DIR)]
     return subprocess.run(command, env=full_env, capture_output=True, text=True, check=False)
-
-
-class JifenDbtResource(DbtCliResource):
-    """dagster-dbt as the closes use it, without two fixed costs it pays on every invocation.
-
-    It runs ``dbt --version`` per resource (the installed package already knows), and it loads
-    dbt's project, profile and adapter in the Dagster process (2-3 s a close) only to serve column
-    metadata and row counts, which jifen does not ask for; dbt itself runs as a child process.
-    """
-
-    @cached_property
-    def _cli_version(self) -> version.Version:
-        return version.parse(installed_version("dbt-core"))
-
-    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:
-        return None
-
-
-def dbt_resource() -> JifenDbtResource:
-    return JifenDbtResource(
-        project_dir=os.fspath(DBT_PROJECT_DIR),
-        profiles_dir=os.fspath(DBT_PROJECT_DIR),
-        dbt_executable=dbt_executable(),
-    )

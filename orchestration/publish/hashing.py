@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 
-import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from orchestration.warehouse.connection import Warehouse
 
 BATCH_ROWS = 200_000
 
@@ -25,15 +26,14 @@ def _as_text(column: pa.Array) -> pa.Array:
     return pc.fill_null(text, "\x00")
 
 
-def rows_sha256(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> str:
+def rows_sha256(warehouse: Warehouse, sql: str, params: list | None = None) -> str:
     """Hash ``sql``'s rows in the order it returns them; values as text, NULL distinct from ''.
 
     The bytes hashed are, per row, the values' text joined by U+001F and a newline: what
     ``"\\x1f".join(str(v) ...) + "\\n"`` gives in Python, computed a batch at a time in Arrow.
     """
     digest = hashlib.sha256()
-    reader = con.sql(sql, params=params or None).to_arrow_reader(BATCH_ROWS)
-    for batch in reader:
+    for batch in warehouse.batches(sql, params, BATCH_ROWS):
         if not batch.num_rows:
             continue
         columns = [_as_text(batch.column(i)) for i in range(batch.num_columns)]

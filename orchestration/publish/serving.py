@@ -14,11 +14,10 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-import duckdb
-
 from orchestration.lib.faults import crash_point
 from orchestration.lib.workspace import Workspace
 from orchestration.publish.hashing import rows_sha256
+from orchestration.warehouse.connection import Warehouse, open_database
 from schemas.published import (
     PUBLICATIONS_COLUMNS,
     QUARANTINE_COLUMNS,
@@ -35,38 +34,40 @@ READERS_STORAGE_VERSION = "v1.1.0"
 READERS_STORAGE_TAG = "v1.0.0+"
 
 
-def _state(con: duckdb.DuckDBPyConnection) -> str:
+def _state(warehouse: Warehouse) -> str:
     published = rows_sha256(
-        con, "select period, version, content_hash from published.publications order by all"
+        warehouse, "select period, version, content_hash from published.publications order by all"
     )
     quarantine = rows_sha256(
-        con, f"select {', '.join(QUARANTINE_COLUMNS)} from quarantine order by {QUARANTINE_ORDER}"
+        warehouse,
+        f"select {', '.join(QUARANTINE_COLUMNS)} from quarantine order by {QUARANTINE_ORDER}",
     )
     provisional = rows_sha256(
-        con, f"select * from provisional_rep_points order by {PROVISIONAL_ORDER}"
+        warehouse, f"select * from provisional_rep_points order by {PROVISIONAL_ORDER}"
     )
     return f"{published}:{quarantine}:{provisional}"
 
 
-def refresh(workspace: Workspace, con: duckdb.DuckDBPyConnection, force: bool = False) -> bool:
+def refresh(workspace: Workspace, warehouse: Warehouse, force: bool = False) -> bool:
     """Rebuild the readers' copy when it does not show the warehouse's current state."""
-    con.execute("create table if not exists serving_state (state VARCHAR, refreshed_at TIMESTAMP)")
-    state = _state(con)
-    current = con.execute("select state from serving_state").fetchone()
+    warehouse.run(
+        "create table if not exists serving_state (state VARCHAR, refreshed_at TIMESTAMP)"
+    )
+    state = _state(warehouse)
+    current = warehouse.value("select state from serving_state")
     if (
         not force
-        and current
-        and current[0] == state
+        and current == state
         and workspace.published_db.exists()
         and workspace.published_dir.exists()
     ):
         return False
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
-    _write_database(workspace, con, stamp)
+    _write_database(workspace, warehouse, stamp)
     crash_point("during_serving")
-    _write_parquet(workspace, con, stamp)
-    con.execute("delete from serving_state")
-    con.execute("insert into serving_state values (?, ?)", [state, datetime.now(UTC)])
+    _write_parquet(workspace, warehouse, stamp)
+    warehouse.run("delete from serving_state")
+    warehouse.run("insert into serving_state values (?, ?)", [state, datetime.now(UTC)])
     _prune(workspace, stamp)
     return True
 
@@ -80,7 +81,7 @@ def _latest_sql(table: str, schema: str = "") -> str:
     )
 
 
-def _write_database(workspace: Workspace, con: duckdb.DuckDBPyConnection, stamp: str) -> None:
+def _write_database(workspace: Workspace, warehouse: Warehouse, stamp: str) -> None:
     """A new readers' database beside the old one, then renamed over it.
 
     The versions already in the current readers' copy are immutable, so the new file starts as a
@@ -90,13 +91,13 @@ def _write_database(workspace: Workspace, con: duckdb.DuckDBPyConnection, stamp:
     staging = workspace.home / f".published-{stamp}.duckdb"
     if workspace.published_db.exists():
         shutil.copyfile(workspace.published_db, staging)
-    _attach_serving(con, staging)
+    _attach_serving(warehouse, staging)
     try:
-        if not (_in_readers_format(con) and _append_new_versions(con)):
-            con.execute("detach serving")
+        if not (_in_readers_format(warehouse) and _append_new_versions(warehouse)):
+            warehouse.detach("serving")
             staging.unlink(missing_ok=True)
-            _attach_serving(con, staging)
-            _write_all_versions(con)
+            _attach_serving(warehouse, staging)
+            _write_all_versions(warehouse)
         rewritten = {  # not versioned: written whole every time
             "quarantine": f"select {', '.join(QUARANTINE_COLUMNS)} from quarantine "
             f"order by {QUARANTINE_ORDER}",
@@ -104,80 +105,74 @@ def _write_database(workspace: Workspace, con: duckdb.DuckDBPyConnection, stamp:
             f"order by {PROVISIONAL_ORDER}",
         }
         for name, sql in rewritten.items():
-            con.execute(f"create or replace table serving.{name} as {sql}")
+            warehouse.run(f"create or replace table serving.{name} as {sql}")
     finally:
-        con.execute("detach serving")
-    views = duckdb.connect(str(staging))
-    try:
+        warehouse.detach("serving")
+    with open_database(staging) as views:
         for table in ("publications", *(table.name for table in VERSIONED)):
-            views.execute(f"create or replace view latest_{table} as {_latest_sql(table)}")
-    finally:
-        views.close()
+            views.run(f"create or replace view latest_{table} as {_latest_sql(table)}")
     os.replace(staging, workspace.published_db)
 
 
-def _attach_serving(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+def _attach_serving(warehouse: Warehouse, path: Path) -> None:
     """A new file is created in the readers' format; an existing one keeps the format it has
     (DuckDB refuses to lower it, so a copy in another format is written anew)."""
-    option = "" if path.exists() else f" (storage_version '{READERS_STORAGE_VERSION}')"
-    con.execute(f"attach '{path}' as serving{option}")
+    version = None if path.exists() else READERS_STORAGE_VERSION
+    warehouse.attach(path, "serving", storage_version=version)
 
 
-def _in_readers_format(con: duckdb.DuckDBPyConnection) -> bool:
+def _in_readers_format(warehouse: Warehouse) -> bool:
     """False for a readers' copy written by an earlier jifen in DuckDB 2's own format."""
-    tags = con.execute(
-        "select tags from duckdb_databases() where database_name = 'serving'"
-    ).fetchall()[0][0]
-    return tags.get("storage_version") == READERS_STORAGE_TAG
+    return warehouse.storage_version("serving") == READERS_STORAGE_TAG
 
 
-def _write_all_versions(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(
+def _write_all_versions(warehouse: Warehouse) -> None:
+    warehouse.run(
         "create table serving.publications as select * from published.publications "
         "order by period, version"
     )
     for table in VERSIONED:
-        con.execute(
+        warehouse.run(
             f"create table serving.{table.name} as select * from published.{table.name} "
             f"order by {table.order_by}"
         )
 
 
-def _append_new_versions(con: duckdb.DuckDBPyConnection) -> bool:
+def _append_new_versions(warehouse: Warehouse) -> bool:
     """Add the versions the copied readers' database lacks; False when it cannot be reused."""
     tables = {
         row[0]
-        for row in con.execute(
+        for row in warehouse.rows(
             "select table_name from information_schema.tables where table_catalog = 'serving'"
-        ).fetchall()
+        )
     }
     if not {"publications", *(table.name for table in VERSIONED)} <= tables:
         return False
     columns = ", ".join(name for name, _ in PUBLICATIONS_COLUMNS)
-    stale = con.execute(
+    stale = warehouse.value(
         f"select count(*) from (select {columns} from serving.publications "
         f"except all select {columns} from published.publications)"
-    ).fetchall()[0][0]
+    )
     if stale:
         return False
-    con.execute(
+    warehouse.run(
         """create or replace temp table serving_new_versions as
             select period, version from published.publications
             except select period, version from serving.publications"""
     )
     for table in VERSIONED:
-        con.execute(
+        warehouse.run(
             f"insert into serving.{table.name} select t.* from published.{table.name} t "
             f"semi join serving_new_versions n using (period, version) order by {table.order_by}"
         )
-    con.execute(
+    warehouse.run(
         "insert into serving.publications select p.* from published.publications p "
         "semi join serving_new_versions n using (period, version) order by period, version"
     )
     return True
 
 
-def _write_parquet(workspace: Workspace, con: duckdb.DuckDBPyConnection, stamp: str) -> None:
+def _write_parquet(workspace: Workspace, warehouse: Warehouse, stamp: str) -> None:
     folder = workspace.snapshots / stamp
     folder.mkdir(parents=True)
     tables = {
@@ -192,7 +187,7 @@ def _write_parquet(workspace: Workspace, con: duckdb.DuckDBPyConnection, stamp: 
     for table in ("publications", *(table.name for table in VERSIONED)):
         tables[f"latest_{table}"] = _latest_sql(table, "published.")
     for name, sql in tables.items():
-        con.execute(f"copy ({sql}) to '{folder / (name + '.parquet')}' (format parquet)")
+        warehouse.to_parquet(sql, folder / f"{name}.parquet")
     link = workspace.home / f".published-{stamp}.link"
     os.symlink(os.path.relpath(folder, workspace.home), link)
     if workspace.published_dir.exists() and not workspace.published_dir.is_symlink():

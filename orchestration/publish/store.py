@@ -1,7 +1,9 @@
 """Immutable, versioned history of every publication, kept in the warehouse's ``published`` schema.
 
 A version is written in one transaction: readers of the history see all of it or none of it.
-Nothing here ever updates or deletes a published row.
+Nothing here ever updates or deletes a published row. With each version the internal tables
+(``schemas.published.INTERNAL``: how dbt derived each ledger line) are kept beside it, outside
+its content hash and the readers' copy.
 """
 
 from __future__ import annotations
@@ -10,11 +12,16 @@ import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import duckdb
-
 from orchestration.lib.faults import crash_point
 from orchestration.publish.hashing import rows_sha256
-from schemas.published import CHAINED_FIELDS, PUBLICATIONS_COLUMNS, VERSIONED
+from orchestration.warehouse.connection import Warehouse
+from schemas.published import (
+    CHAINED_FIELDS,
+    INTERNAL,
+    PUBLICATIONS_COLUMNS,
+    VERSIONED,
+    PublishedTable,
+)
 
 RULEBOOK_SEEDS = ("rulebooks", "rules", "score_points", "team_targets", "tiers")
 
@@ -41,15 +48,15 @@ class Outcome:
         )
 
 
-def rulebook_versions(con: duckdb.DuckDBPyConnection) -> list[str]:
-    rows = con.execute(
+def rulebook_versions(warehouse: Warehouse) -> list[str]:
+    rows = warehouse.rows(
         "select rulebook_version from int_periods where is_closing union "
         "select rulebook_version from points_ledger order by 1"
-    ).fetchall()
+    )
     return [row[0] for row in rows]
 
 
-def input_fingerprint(con: duckdb.DuckDBPyConnection, versions: list[str]) -> str:
+def input_fingerprint(warehouse: Warehouse, versions: list[str]) -> str:
     """What the period's results are made of: the rule book used, every fact that earns a line
     with the values that earn it, and the roster of the period's reps. Lineage (which file a row
     came in) is left out: the same facts re-delivered are the same inputs."""
@@ -59,29 +66,27 @@ def input_fingerprint(con: duckdb.DuckDBPyConnection, versions: list[str]) -> st
         digest.update(seed.encode())
         digest.update(
             rows_sha256(
-                con,
+                warehouse,
                 f"select * from {seed} where rulebook_version in ({marks}) order by all",
                 versions,
             ).encode()
         )
     digest.update(
         rows_sha256(
-            con,
+            warehouse,
             "select period, line_id, rep_id, rule_id, rulebook_version, source, source_id, points, "
             "explanation from points_ledger order by line_id",
         ).encode()
     )
     digest.update(
         rows_sha256(
-            con, "select rep_id, rep_name, team_id from rep_period_points order by rep_id"
+            warehouse, "select rep_id, rep_name, team_id from rep_period_points order by rep_id"
         ).encode()
     )
     return digest.hexdigest()
 
 
-def content_hash(
-    con: duckdb.DuckDBPyConnection, period: str, version: int, schema: str = "published"
-) -> str:
+def content_hash(warehouse: Warehouse, period: str, version: int, schema: str = "published") -> str:
     """Hash of the published rows of one version, table by table in the published order.
 
     ``schema`` is ``published`` in the warehouse and ``main`` in the readers' copy.
@@ -92,7 +97,7 @@ def content_hash(
         digest.update(table.name.encode())
         digest.update(
             rows_sha256(
-                con,
+                warehouse,
                 f"select {columns} from {schema}.{table.name} "
                 f"where period = ? and version = ? order by {table.order_by}",
                 [period, version],
@@ -107,23 +112,23 @@ def publication_hash(record: dict) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _chain_head(con: duckdb.DuckDBPyConnection) -> tuple[int, str | None]:
-    row = con.execute(
+def _chain_head(warehouse: Warehouse) -> tuple[int, str | None]:
+    row = warehouse.row(
         "select seq, publication_hash from published.publications order by seq desc limit 1"
-    ).fetchone()
+    )
     return (row[0], row[1]) if row else (0, None)
 
 
-def latest(con: duckdb.DuckDBPyConnection, period: str) -> tuple[int, str, datetime] | None:
-    return con.execute(
+def latest(warehouse: Warehouse, period: str) -> tuple[int, str, datetime] | None:
+    return warehouse.row(
         "select version, input_fingerprint, published_at from published.publications "
         "where period = ? order by version desc limit 1",
         [period],
-    ).fetchone()
+    )
 
 
 def publish_period(
-    con: duckdb.DuckDBPyConnection,
+    warehouse: Warehouse,
     period: str,
     run_id: str,
     *,
@@ -132,15 +137,14 @@ def publish_period(
     counts: tuple[int, int, int, int] = (0, 0, 0, 0),
 ) -> Outcome:
     """Publish the candidate marts as the period's next version, or say why not."""
-    candidate_period = con.execute("select period from int_periods where is_closing").fetchone()
-    if not candidate_period or candidate_period[0] != period:
+    candidate_period = warehouse.value("select period from int_periods where is_closing")
+    if candidate_period != period:
         raise RuntimeError(
-            f"the candidate results are for {candidate_period and candidate_period[0]}, "
-            f"not {period}: run the close again"
+            f"the candidate results are for {candidate_period}, not {period}: run the close again"
         )
-    versions = rulebook_versions(con)
-    fingerprint = input_fingerprint(con, versions)
-    previous = latest(con, period)
+    versions = rulebook_versions(warehouse)
+    fingerprint = input_fingerprint(warehouse, versions)
+    previous = latest(warehouse, period)
     if previous and previous[1] == fingerprint:
         return Outcome(
             period,
@@ -148,7 +152,7 @@ def publish_period(
             False,
             "inputs and rule book unchanged",
             fingerprint,
-            _stored_hash(con, period, previous[0]),
+            _stored_hash(warehouse, period, previous[0]),
         )
     if previous and not restate:
         raise PeriodClosed(
@@ -161,20 +165,16 @@ def publish_period(
         raise PeriodClosed('a restatement needs a reason: --reason "<why>"')
     version = previous[0] + 1 if previous else 1
     reason = reason.strip() or ("restatement" if previous else "first close")
-    stage_accounting(con, period)
-    con.execute("begin transaction")
-    try:
+    stage_accounting(warehouse, period)
+    with warehouse.transaction():
         for number, table in enumerate(VERSIONED):
             if number == 2:
                 crash_point("between_tables")
-            columns = ", ".join(name for name, _ in table.columns)
-            con.execute(
-                f"insert into published.{table.name} select period, ? as version, {columns} "
-                f"from {table.candidate} order by {table.order_by.replace('version, ', '')}",
-                [version],
-            )
-        digest = content_hash(con, period, version)
-        seq, previous_hash = _chain_head(con)
+            _insert_version(warehouse, table, version)
+        for table in INTERNAL:  # kept with the version, outside its content hash
+            _insert_version(warehouse, table, version)
+        digest = content_hash(warehouse, period, version)
+        seq, previous_hash = _chain_head(warehouse)
         record = {
             "period": period,
             "version": version,
@@ -193,22 +193,27 @@ def publish_period(
         }
         record["publication_hash"] = publication_hash(record)
         names = [name for name, _ in PUBLICATIONS_COLUMNS]
-        con.execute(
+        warehouse.run(
             f"insert into published.publications ({', '.join(names)}) "
             f"values ({', '.join('?' for _ in names)})",
             [record[name] for name in names],
         )
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
     return Outcome(period, version, True, reason, fingerprint, digest)
 
 
-def stage_accounting(con: duckdb.DuckDBPyConnection, period: str) -> None:
+def _insert_version(warehouse: Warehouse, table: PublishedTable, version: int) -> None:
+    columns = ", ".join(name for name, _ in table.columns)
+    warehouse.run(
+        f"insert into published.{table.name} select period, ? as version, {columns} "
+        f"from {table.candidate} order by {table.order_by.replace('version, ', '')}",
+        [version],
+    )
+
+
+def stage_accounting(warehouse: Warehouse, period: str) -> None:
     """Every ingested file with its rows of the period (all rows for reference data), split into
     loaded, deduplicated and quarantined: the inputs the version was made from."""
-    con.execute(
+    warehouse.run(
         f"""create or replace temp view candidate_publication_inputs as
             select '{period}' as period, f.source, f.source_file, f.file_hash,
                    coalesce(sum(c.rows_read), 0) as rows_read,
@@ -223,8 +228,8 @@ def stage_accounting(con: duckdb.DuckDBPyConnection, period: str) -> None:
     )
 
 
-def _stored_hash(con: duckdb.DuckDBPyConnection, period: str, version: int) -> str:
-    return con.execute(
+def _stored_hash(warehouse: Warehouse, period: str, version: int) -> str:
+    return warehouse.value(
         "select content_hash from published.publications where period = ? and version = ?",
         [period, version],
-    ).fetchone()[0]
+    )

@@ -13,10 +13,9 @@ import json
 from importlib.metadata import version
 from pathlib import Path
 
-import duckdb
-
 from orchestration.lib.paths import DBT_PROJECT_DIR, REPO_ROOT, REPO_RULEBOOKS, REPO_SEEDS
 from orchestration.lib.workspace import Workspace
+from orchestration.warehouse.connection import open_database
 
 CODE_DIRS = (
     DBT_PROJECT_DIR / "models",
@@ -73,8 +72,6 @@ def unchanged_version(workspace: Workspace, period: str) -> int | None:
     entry = json.loads(path.read_text()).get(period)
     if not entry or entry["signature"] != signature(workspace):
         return None
-    with duckdb.connect(str(workspace.published_db), read_only=True) as con:
-        latest = con.execute(
-            "select max(version) from publications where period = ?", [period]
-        ).fetchall()[0][0]
+    with open_database(workspace.published_db, read_only=True) as published:
+        latest = published.value("select max(version) from publications where period = ?", [period])
     return int(entry["version"]) if latest == entry["version"] else None

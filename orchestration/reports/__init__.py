@@ -7,21 +7,19 @@ the same bytes.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
-import duckdb
-
+from orchestration.lib.period import is_period
 from orchestration.reports import data, rulebook
 from orchestration.reports.close import LISTING_LIMIT, close_context
 from orchestration.reports.pages import file_name, statement_path, write
 from orchestration.reports.quarantine import Quarantine
 from orchestration.reports.quarterly import quarter_of, quarterly_context
 from orchestration.reports.statement import statement_context
+from orchestration.warehouse.connection import Warehouse, open_database
 
 __all__ = ["render_reports"]
 
-PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 # Rendering a statement takes a few milliseconds; above this many reps a close writes the
 # summary pages only and `jifen report --statements` writes the statements on demand.
 STATEMENTS_AUTO_LIMIT = 5_000
@@ -50,21 +48,20 @@ def render_reports(
         seeds = rulebook.seeds_of_published(published_db)
     if not published_db.is_file():
         raise FileNotFoundError(f"no published data at {published_db}: close a period first")
-    con = duckdb.connect(str(published_db), read_only=True)
-    try:
-        versions = data.latest_versions(con)
+    with open_database(published_db, read_only=True) as published:
+        versions = data.latest_versions(published)
         chosen = list(versions) if periods is None else sorted(set(periods))
         for period in chosen:
-            if not PERIOD.fullmatch(period) or period not in versions:
+            if not is_period(period) or period not in versions:
                 raise ValueError(f"period {period!r} is not published")
-        quarantine = Quarantine.load(con)
+        quarantine = Quarantine.load(published)
         written = []
         for period in chosen:
             written += _period_pages(
-                con, out_dir, period, versions, quarantine, statements, seeds, listing_limit
+                published, out_dir, period, versions, quarantine, statements, seeds, listing_limit
             )
         for quarter in sorted({quarter_of(period) for period in chosen}):
-            context = quarterly_context(con, quarter, versions, listing_limit)
+            context = quarterly_context(published, quarter, versions, listing_limit)
             written.append(
                 write(out_dir, Path(f"quarterly-{quarter}.html"), "quarterly.html", context)
             )
@@ -73,16 +70,14 @@ def render_reports(
                 out_dir,
                 Path("index.html"),
                 "index.html",
-                _index(con, out_dir, versions, listing_limit),
+                _index(published, out_dir, versions, listing_limit),
             )
         )
-    finally:
-        con.close()
     return written
 
 
 def _period_pages(
-    con: duckdb.DuckDBPyConnection,
+    published: Warehouse,
     out_dir: Path,
     period: str,
     versions: dict[str, int],
@@ -91,7 +86,7 @@ def _period_pages(
     seeds: rulebook.SeedSource = None,
     listing_limit: int = LISTING_LIMIT,
 ) -> list[Path]:
-    close = close_context(con, period, versions, quarantine, seeds, listing_limit)
+    close = close_context(published, period, versions, quarantine, seeds, listing_limit)
     written = [write(out_dir, Path(f"close-{period}.html"), "close.html", close)]
     if statements is None:
         statements = len(close["reps"]) <= STATEMENTS_AUTO_LIMIT
@@ -100,7 +95,7 @@ def _period_pages(
     folder = out_dir / "statements" / period
     for stale in sorted(folder.glob("*.html")):  # a restated version may have other reps
         stale.unlink()
-    lines = data.ledger(con, period, close["publication"]["version"], close["rule_order"])
+    lines = data.ledger(published, period, close["publication"]["version"], close["rule_order"])
     for rep in close["reps"]:
         context = statement_context(close, rep, lines.get(rep["rep_id"], []))
         written.append(
@@ -109,14 +104,12 @@ def _period_pages(
     return written
 
 
-def _index(
-    con: duckdb.DuckDBPyConnection, out_dir: Path, versions: dict[str, int], limit: int
-) -> dict:
+def _index(published: Warehouse, out_dir: Path, versions: dict[str, int], limit: int) -> dict:
     """Every published period, linking the pages that exist in ``out_dir`` (at most ``limit``
     statements per period)."""
     periods = []
     for period, version in reversed(versions.items()):
-        reps = data.period_reps(con, period, version)
+        reps = data.period_reps(published, period, version)
         folder = out_dir / statement_path(period, "x").parent
         present = {path.name for path in folder.glob("*.html")} if folder.is_dir() else set()
         with_statement = sorted(
@@ -126,7 +119,7 @@ def _index(
         periods.append(
             {
                 "period": period,
-                "publication": data.publications(con, period)[0],
+                "publication": data.publications(published, period)[0],
                 "close": (out_dir / f"close-{period}.html").exists(),
                 "reps": with_statement[:limit],
                 "statement_count": len(with_statement),

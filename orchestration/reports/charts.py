@@ -1,4 +1,5 @@
-"""Geometry of horizontal bar charts, drawn as inline SVG by the ``_charts.html`` macro.
+"""Geometry of horizontal bar charts, drawn as inline SVG by the ``bar_chart`` macro of
+``templates/_macros.html``: the one chart of every page (the reports and the trial report).
 
 Pages must render offline with no JavaScript, so charts are plain SVG computed here (in
 Decimal, so the same data always gives the same bytes) and labelled by the template, which
@@ -47,15 +48,22 @@ def _px(value: Decimal) -> str:
     return str(value.quantize(TENTH))
 
 
-def bar_chart(title: str, items: list[tuple[str, Decimal | int]]) -> Chart:
-    """Bars proportional to the values; negative values extend left of a zero line."""
+def bar_chart(
+    title: str,
+    items: list[tuple[str, Decimal | int]],
+    *,
+    label_width: int = LABEL_WIDTH,
+    value_width: int = VALUE_WIDTH,
+) -> Chart:
+    """Bars proportional to the values; negative values extend left of a zero line.
+    ``label_width``/``value_width``: room for the labels left and the values right."""
     values = [Decimal(value) for _, value in items]
     low = min([Decimal(0), *values])
     high = max([Decimal(0), *values])
     span = (high - low) or Decimal(1)
 
     def at(value: Decimal) -> Decimal:
-        return LABEL_WIDTH + (value - low) / span * PLOT_WIDTH
+        return label_width + (value - low) / span * PLOT_WIDTH
 
     bars = []
     for index, ((label, raw), value) in enumerate(zip(items, values, strict=True)):
@@ -74,10 +82,10 @@ def bar_chart(title: str, items: list[tuple[str, Decimal | int]]) -> Chart:
     return Chart(
         title=title,
         bars=bars,
-        width=LABEL_WIDTH + PLOT_WIDTH + VALUE_WIDTH,
+        width=label_width + PLOT_WIDTH + value_width,
         height=2 * PAD + max(len(items), 1) * ROW_HEIGHT,
         zero_x=_px(at(Decimal(0))),
-        label_x=LABEL_WIDTH - 8,
-        value_x=LABEL_WIDTH + PLOT_WIDTH + 8,
-        plot_x=LABEL_WIDTH,
+        label_x=label_width - 8,
+        value_x=label_width + PLOT_WIDTH + 8,
+        plot_x=label_width,
     )

@@ -6,13 +6,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-import duckdb
-
 from orchestration.reports import data, rulebook
 from orchestration.reports.charts import bar_chart
 from orchestration.reports.data import Row
 from orchestration.reports.quarantine import Quarantine
 from orchestration.reports.quarterly import quarter_of
+from orchestration.warehouse.connection import Warehouse
 
 NO_TIER = "(none)"
 MOVES = ("up", "down", "same", "new", "left")
@@ -25,7 +24,7 @@ def previous_month(period: str) -> str:
     return f"{year - 1}-12" if month == 1 else f"{year}-{month - 1:02d}"
 
 
-def tier_names(ladder: list[rulebook.Tier], reps: list[Row]) -> list[str]:
+def tier_names(ladder: list[rulebook.Rung], reps: list[Row]) -> list[str]:
     """Tiers lowest first: the rule book's ladder, then any other tier found in the data."""
     names = [tier.name for tier in ladder]
     extra = sorted({rep["tier"] for rep in reps if rep["tier"] and rep["tier"] not in names})
@@ -120,7 +119,7 @@ def _moment(value: Any) -> str:
 
 
 def close_context(
-    con: duckdb.DuckDBPyConnection,
+    published: Warehouse,
     period: str,
     versions: dict[str, int],
     quarantine: Quarantine,
@@ -129,10 +128,10 @@ def close_context(
 ) -> dict[str, Any]:
     """``seeds``: the workspace (or its seed folder) whose rule books the closes used;
     ``limit``: rows shown in each per-rep table (counts and totals always cover every rep)."""
-    history = data.publications(con, period)
+    history = data.publications(published, period)
     publication = history[0]
     version = publication["version"]
-    reps = data.period_reps(con, period, version)
+    reps = data.period_reps(published, period, version)
     listed = publication["rulebook_version"] or ""
     tier_version = rulebook.governing_version(listed, period, seeds)
     ladder = rulebook.tiers(tier_version, seeds)
@@ -144,15 +143,17 @@ def close_context(
         {"tier": name, "from": floors.get(name), "reps": sum(rep["tier"] == name for rep in reps)}
         for name in [None, *order]
     ]
-    rules = data.rule_totals(con, period, version, rule_rank)
+    rules = data.rule_totals(published, period, version, rule_rank)
     for row in rules:
         info = catalog.get(row["rule_id"])
         row["kind"] = info.kind if info else None
         row["description"] = info.description if info else None
     rewards, reward_total = reward_cost(reps, order)
     previous = previous_month(period)
-    before = data.period_reps(con, previous, versions[previous]) if previous in versions else None
-    early = data.provisional(con, period)
+    before = (
+        data.period_reps(published, previous, versions[previous]) if previous in versions else None
+    )
+    early = data.provisional(published, period)
     moved = changes(reps, before, order) if before is not None else []
     by_team = teams(reps)
     return {

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import duckdb
+from orchestration.warehouse.connection import Warehouse
 
 Row = dict[str, Any]
 
@@ -22,38 +22,24 @@ def rule_key(rule_id: str, order: RuleOrder | None = None) -> tuple[int, str]:
     return (order.get(rule_id, max(order.values(), default=0) + 1), rule_id)
 
 
-def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[Row]:
-    cursor = con.execute(sql, params or [])
-    names = [column[0] for column in cursor.description]
-    return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
-
-
-def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    found = con.execute(
-        "select count(*) from information_schema.tables "
-        "where table_schema = 'main' and table_name = ?",
-        [name],
-    ).fetchone()
-    return bool(found and found[0])
-
-
-def latest_versions(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+def latest_versions(published: Warehouse) -> dict[str, int]:
     """Every published period and its newest version, oldest period first."""
-    found = con.execute(
+    found = published.rows(
         "select period, max(version) from publications group by period order by period"
-    ).fetchall()
+    )
     return {period: int(version) for period, version in found}
 
 
-def publications(con: duckdb.DuckDBPyConnection, period: str) -> list[Row]:
+def publications(published: Warehouse, period: str) -> list[Row]:
     """Every version of a period, newest first (whatever extra columns the table has)."""
-    return rows(con, "select * from publications where period = ? order by version desc", [period])
+    return published.dicts(
+        "select * from publications where period = ? order by version desc", [period]
+    )
 
 
-def period_reps(con: duckdb.DuckDBPyConnection, period: str, version: int) -> list[Row]:
+def period_reps(published: Warehouse, period: str, version: int) -> list[Row]:
     """The leaderboard of one version with each rep's reward, best rank first."""
-    return rows(
-        con,
+    return published.dicts(
         "select p.rep_id, p.rep_name, p.team_id, p.total_points, p.tier, p.company_rank, "
         "p.team_rank, r.reward, r.cash_value "
         "from rep_period_points p left join reward_list r "
@@ -64,12 +50,11 @@ def period_reps(con: duckdb.DuckDBPyConnection, period: str, version: int) -> li
 
 
 def rule_totals(
-    con: duckdb.DuckDBPyConnection, period: str, version: int, order: RuleOrder | None = None
+    published: Warehouse, period: str, version: int, order: RuleOrder | None = None
 ) -> list[Row]:
     """Points of each rule present in the version over all reps, with how many reps and ledger
     lines earned them."""
-    found = rows(
-        con,
+    found = published.dicts(
         "select rule_id, sum(points) as points, count(distinct rep_id) as reps, "
         "count(*) as lines from points_ledger where period = ? and version = ? group by rule_id",
         [period, version],
@@ -78,11 +63,10 @@ def rule_totals(
 
 
 def ledger(
-    con: duckdb.DuckDBPyConnection, period: str, version: int, order: RuleOrder | None = None
+    published: Warehouse, period: str, version: int, order: RuleOrder | None = None
 ) -> dict[str, list[Row]]:
     """Every ledger line of one version, by rep, in rule order then line id."""
-    lines = rows(
-        con,
+    lines = published.dicts(
         "select rep_id, line_id, rule_id, rulebook_version, source, source_id, points, "
         "explanation, source_file, source_row_number "
         "from points_ledger where period = ? and version = ? order by rep_id, line_id",
@@ -96,17 +80,16 @@ def ledger(
     return by_rep
 
 
-def provisional(con: duckdb.DuckDBPyConnection, period: str) -> tuple[Any, list[Row]] | None:
+def provisional(published: Warehouse, period: str) -> tuple[Any, list[Row]] | None:
     """The newest provisional figures of a period, if the optional table has any."""
-    if not has_table(con, "provisional_rep_points"):
+    if not published.table_exists("provisional_rep_points"):
         return None
-    as_of = con.execute(
+    as_of = published.value(
         "select max(as_of) from provisional_rep_points where period = ?", [period]
-    ).fetchone()[0]
+    )
     if as_of is None:
         return None
-    found = rows(
-        con,
+    found = published.dicts(
         "select rep_id, rep_name, team_id, total_points, tier, company_rank, team_rank "
         "from provisional_rep_points where period = ? and as_of = ? order by rep_id",
         [period, as_of],

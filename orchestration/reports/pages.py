@@ -1,4 +1,10 @@
-"""Jinja2 rendering with autoescape, and the file layout of the report folder."""
+"""The page kit of jifen's own HTML pages (the reports and the trial report): one Jinja2
+environment (autoescape, strict undefined) over one template folder, with the number filters of
+``fmt``; charts are ``charts.bar_chart`` drawn by a macro.
+
+Every page extends ``templates/base.html`` and draws its charts and tier badges with the macros
+of ``templates/_macros.html``. Also here: the file layout of the report folder.
+"""
 
 from __future__ import annotations
 
@@ -44,7 +50,8 @@ def environment() -> Environment:
 
 
 def write(out_dir: Path, relative: Path, template: str, context: dict[str, Any]) -> Path:
-    """Render ``template`` into ``out_dir/relative``; ``root`` lets pages link back up."""
+    """Render ``template`` into ``out_dir/relative``; ``root`` lets pages link back up to the
+    folder's ``index.html``."""
     path = out_dir / relative
     path.parent.mkdir(parents=True, exist_ok=True)
     root = "../" * (len(relative.parts) - 1)

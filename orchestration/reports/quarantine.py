@@ -13,13 +13,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-import duckdb
-
-from orchestration.reports.data import Row, rows
+from orchestration.lib.period import is_period
+from orchestration.reports.data import Row
+from orchestration.warehouse.connection import Warehouse
 
 DATE_FIELDS = ("txn_date", "survey_date")
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")  # an adjustment names its period
 
 
 def period_of(raw: str | None) -> str | None:
@@ -38,7 +37,7 @@ def period_of(raw: str | None) -> str | None:
             except ValueError:
                 return None
     month = values.get("period")
-    return month if isinstance(month, str) and MONTH.fullmatch(month) else None
+    return month if is_period(month) else None  # an adjustment names its period
 
 
 @dataclass
@@ -46,9 +45,8 @@ class Quarantine:
     rows: list[Row] = field(default_factory=list)
 
     @classmethod
-    def load(cls, con: duckdb.DuckDBPyConnection) -> Quarantine:
-        found = rows(
-            con,
+    def load(cls, published: Warehouse) -> Quarantine:
+        found = published.dicts(
             "select source, source_file, row_number, reason, raw, detail from quarantine "
             "order by source, source_file, row_number, reason",
         )

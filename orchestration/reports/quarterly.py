@@ -9,9 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-import duckdb
-
-from orchestration.reports.data import rows
+from orchestration.warehouse.connection import Warehouse
 
 
 def quarter_of(period: str) -> str:
@@ -24,7 +22,7 @@ def quarter_months(quarter: str) -> list[str]:
 
 
 def quarterly_context(
-    con: duckdb.DuckDBPyConnection, quarter: str, versions: dict[str, int], limit: int
+    published: Warehouse, quarter: str, versions: dict[str, int], limit: int
 ) -> dict[str, Any]:
     """``limit``: the standings rows shown (the totals always cover every rep)."""
     months = quarter_months(quarter)
@@ -32,13 +30,11 @@ def quarterly_context(
     picks = [(month, versions[month]) for month in included]
     chosen = " or ".join(["(period = ? and version = ?)"] * len(picks)) or "false"
     params = [value for pick in picks for value in pick]
-    monthly = rows(
-        con,
+    monthly = published.dicts(
         f"select rep_id, period, total_points from rep_period_points where {chosen}",
         params,
     )
-    standings = rows(
-        con,
+    standings = published.dicts(
         "with months as (select * from rep_period_points where " + chosen + "), "
         "quarter as (select rep_id, arg_max(rep_name, period) as rep_name, "
         "arg_max(team_id, period) as team_id, sum(total_points) as total_points "

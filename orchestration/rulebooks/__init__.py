@@ -1,8 +1,11 @@
 """Rule books as versioned, readable YAML (``rulebooks/*.yaml``), checked and compiled to seeds.
 
-A sales-ops person writes one YAML file per rule book version; ``check`` reports every problem
-with its file, line and YAML path; ``compile`` turns the live books into the dbt seed CSVs that
-every rule is computed from; ``promote`` adds a candidate to a workspace from a future date.
+A sales-ops person writes one YAML file per rule book version: ``source`` reads the YAML with
+its lines, ``parse`` types every field, ``check`` reports every problem with its file, line and
+YAML path; ``compiler`` turns the books (``live``: the repository's and the workspace's) into
+the dbt seed CSVs that every rule is computed from, and ``seeds`` reads them back for whatever
+needs a book as the closes used it; ``promotion`` adds a candidate to a workspace from a future
+date, judged against ``workspace_facts`` (loaded teams and roles, closed periods).
 """
 
 from orchestration.rulebooks.check import (
@@ -15,19 +18,19 @@ from orchestration.rulebooks.check import (
     load_text,
 )
 from orchestration.rulebooks.compiler import CompileResult, compile_files, render_seeds
-from orchestration.rulebooks.model import Reward, Rule, RuleBook, Tier
-from orchestration.rulebooks.problems import Problem, RulebookError, Severity
-from orchestration.rulebooks.workspace import (
-    Promotion,
-    PromotionRefused,
+from orchestration.rulebooks.live import (
     VersionInfo,
     check_in_workspace,
     compile_repository,
     compile_workspace,
+    compile_workspace_result,
     list_versions,
-    promote,
     rulebook_files,
 )
+from orchestration.rulebooks.model import Reward, Rule, RuleBook, Tier
+from orchestration.rulebooks.problems import Problem, RulebookError, Severity
+from orchestration.rulebooks.promotion import Promotion, PromotionRefused, promote
+from orchestration.rulebooks.seeds import read_books, read_folder, seeds_dir
 
 __all__ = [
     "CheckReport",
@@ -50,10 +53,14 @@ __all__ = [
     "compile_files",
     "compile_repository",
     "compile_workspace",
+    "compile_workspace_result",
     "list_versions",
     "load_file",
     "load_text",
     "promote",
+    "read_books",
+    "read_folder",
     "render_seeds",
     "rulebook_files",
+    "seeds_dir",
 ]

@@ -13,11 +13,11 @@ from pathlib import Path
 
 from orchestration.lib.paths import REPO_ROOT
 from orchestration.lib.workspace import Workspace
-from orchestration.rulebooks.facts import RepFacts, rep_facts
 from orchestration.rulebooks.model import CURRENCY, ROW_KINDS, RuleBook
 from orchestration.rulebooks.parse import parse_book
 from orchestration.rulebooks.problems import Problem, Severity, errors_of
 from orchestration.rulebooks.source import Document, parse_text, read_file
+from orchestration.rulebooks.workspace_facts import RepFacts, rep_facts
 
 
 @dataclass

@@ -13,10 +13,12 @@ import os
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 from orchestration.rulebooks.check import check_files
 from orchestration.rulebooks.layout import (
+    AMOUNT_THRESHOLD,
     REPO_SEEDS,
     SCHEMA_FILE,
     SEED_COLUMNS,
@@ -25,7 +27,7 @@ from orchestration.rulebooks.layout import (
     names_text,
     rate_text,
 )
-from orchestration.rulebooks.model import RuleBook
+from orchestration.rulebooks.model import Rule, RuleBook
 from orchestration.rulebooks.problems import RulebookError
 
 
@@ -76,7 +78,7 @@ def render_seeds(books: Sequence[RuleBook]) -> dict[str, bytes]:
                     rule.segment or "",
                     names_text(rule.roles),
                     names_text(rule.teams),
-                    amount_text(rule.default_target),
+                    amount_text(_amount_threshold(rule)),
                     rule.description,
                 ]
             )
@@ -101,6 +103,12 @@ def render_seeds(books: Sequence[RuleBook]) -> dict[str, bytes]:
                 ]
             )
     return {f"{name}.csv": _csv(SEED_COLUMNS[name], rows) for name, rows in tables.items()}
+
+
+def _amount_threshold(rule: Rule) -> Decimal | None:
+    """The value of the seed column ``default_target`` (``layout.AMOUNT_THRESHOLD``)."""
+    field_name = AMOUNT_THRESHOLD.get(rule.kind)
+    return getattr(rule, field_name) if field_name else None
 
 
 def write_if_changed(path: Path, content: bytes) -> bool:

@@ -43,6 +43,12 @@ SEED_COLUMNS: dict[str, tuple[str, ...]] = {
     "tiers": ("rulebook_version", "tier", "min_points", "reward", "cash_value"),
 }
 
+# The column `default_target` holds the net sales amount (CNY) a kind's rule counts from: a
+# team_bonus's default_target, a distinct_customers rule's min_amount. No new column for the
+# latter: every publication's input fingerprint hashes every column of the `rules` seed, so one
+# more would make every version published before it look changed (docs/decisions.md).
+AMOUNT_THRESHOLD = {"team_bonus": "default_target", "distinct_customers": "min_amount"}
+
 RATE_PLACES = Decimal("0.0001")  # decimal(9,4): rate, multiplier, mean_score_below, factor
 AMOUNT_PLACES = Decimal("0.01")  # decimal(18,2): points, limits, targets, thresholds, cash
 

@@ -1,7 +1,8 @@
 """The typed rule book: what a YAML file means once read, with the line of every part.
 
 Every number is a ``Decimal`` made from the text written in the file (never a float), so what
-is compiled into the seeds is exactly what the author wrote.
+is compiled into the seeds is exactly what the author wrote. The same classes describe a book
+read back from the compiled seeds (``seeds.read_books``); such a book has no lines.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ RULE_KINDS = (
     "gate",
     "team_bonus",
     "spiff",
+    "distinct_customers",
 )
 ROW_KINDS = ("amount_rate", "first_sale", "score_points", "spiff")  # score rows, can be a family
 RESERVED_RULE_IDS = ("MANUAL_ADJUSTMENT", "PRIOR_PERIOD_ADJUSTMENT")
@@ -37,8 +39,9 @@ KIND_FIELDS: dict[str, tuple[str, ...]] = {
     "gate": ("family", "min_surveys", "mean_score_below", "factor", "cap"),
     "team_bonus": ("points", "default_target", "targets"),
     "spiff": ("base", "window", "segment", "rate", "multiplier"),
+    "distinct_customers": ("points", "min_amount"),
 }
-OPTIONAL_FIELDS = {"roles", "teams", "cap", "targets", "segment"}
+OPTIONAL_FIELDS = {"roles", "teams", "cap", "targets", "segment", "min_amount"}
 OPTIONAL_BY_KIND = {"spiff": {"rate", "multiplier"}}  # exactly one of them, checked apart
 TOP_LEVEL_FIELDS = (
     "version",
@@ -55,9 +58,9 @@ TOP_LEVEL_FIELDS = (
 class Rule:
     id: str
     kind: str
-    description: str
-    line: int
-    path: str  # rules[i]
+    description: str = ""
+    line: int | None = None  # 1-based line in the YAML file; None when read from the seeds
+    path: str = ""  # rules[i]
     roles: tuple[str, ...] = ()
     teams: tuple[str, ...] = ()
     rate: Decimal | None = None
@@ -74,11 +77,12 @@ class Rule:
     window_end: date | None = None
     segment: str | None = None
     default_target: Decimal | None = None
+    min_amount: Decimal | None = None  # distinct_customers: None counts any net amount above 0
     points_by_score: dict[int, Decimal] = field(default_factory=dict)
     targets: dict[str, Decimal] = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict)  # field name -> line, for later checks
 
-    def line_of(self, name: str) -> int:
+    def line_of(self, name: str) -> int | None:
         return self.lines.get(name, self.line)
 
 
@@ -87,8 +91,8 @@ class Tier:
     name: str
     start: Decimal  # `from`: lowest period total of the tier (inclusive)
     below: Decimal | None  # the tier ends below this total; None for the open-ended top tier
-    line: int
-    path: str
+    line: int | None = None
+    path: str = ""
 
 
 @dataclass
@@ -96,8 +100,8 @@ class Reward:
     tier: str
     reward: str
     cash_value: Decimal
-    line: int
-    path: str
+    line: int | None = None
+    path: str = ""
 
 
 @dataclass

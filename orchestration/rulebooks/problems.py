@@ -51,3 +51,7 @@ class RulebookError(Exception):
         self.problems = problems
         lines = [summary, *(f"  - {problem}" for problem in problems)]
         super().__init__("\n".join(lines))
+
+
+def problems_text(problems: list[Problem]) -> str:
+    return "\n".join(str(problem) for problem in problems)

@@ -1,5 +1,6 @@
 """Trial runs: score a candidate rule book on the loaded data, publish nothing, compare.
 
-``run.run_trial_in`` does the work (the Dagster job ``trial`` calls it); ``runner.run_trial``
-launches that job in process on the workspace's Dagster instance, as the CLI does.
+``score`` scores both sides in a scratch warehouse, ``compare`` compares them, ``outputs``
+writes the CSV files and ``report`` the HTML page (with the reports' page kit); ``run`` does it
+all, called by the Dagster job ``trial`` (``orchestration/defs/trial/``) that the CLI launches.
 """

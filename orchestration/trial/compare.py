@@ -1,69 +1,23 @@
-"""The comparison of a trial: current vs candidate, as CSV files with fixed decimal text.
+"""The comparison of a trial: current vs candidate, per rep, tier, reward cost and rule.
 
 Every figure is computed in DuckDB from the two sides' marts and read back as ``Decimal``;
-rows are sorted, so the same trial writes the same bytes.
+rows are sorted, so the same trial gives the same rows (``outputs`` writes them as CSV files).
 """
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-import duckdb
-
+from orchestration.trial.outputs import COST_COLUMNS
 from orchestration.trial.score import Scored
+from orchestration.warehouse.connection import Warehouse
 
 NONE_TIER = "(none)"
 ALL = "all"
 TOTAL = "total"
 TOP = 10  # winners and losers listed each way
-
-REPS_COLUMNS = (
-    "period",
-    "rep_id",
-    "rep_name",
-    "team_id",
-    "current_total",
-    "candidate_total",
-    "delta",
-    "current_tier",
-    "candidate_tier",
-    "current_reward",
-    "candidate_reward",
-    "current_cash",
-    "candidate_cash",
-    "cash_delta",
-    "published_version",
-    "published_total",
-)
-TIER_COLUMNS = ("period", "from_tier", "to_tier", "reps")
-COST_COLUMNS = (
-    "period",
-    "current_cost",
-    "candidate_cost",
-    "delta",
-    "current_rewarded",
-    "candidate_rewarded",
-    "published_cost",
-)
-RULES_COLUMNS = ("period", "rule_id", "current_points", "candidate_points", "delta", "reps_changed")
-WINNERS_COLUMNS = (
-    "direction",
-    "rank",
-    "rep_id",
-    "rep_name",
-    "team_id",
-    "current_total",
-    "candidate_total",
-    "delta",
-    "current_cash",
-    "candidate_cash",
-    "cash_delta",
-    "periods_changed",
-)
 
 
 @dataclass
@@ -95,12 +49,6 @@ class Comparison:
         """Rules of ``period`` by the size of their difference, largest first."""
         rows = [row for row in self.rules if row["period"] == period]
         return sorted(rows, key=lambda row: (-abs(row["delta"]), row["rule_id"]))
-
-
-def _rows(con: duckdb.DuckDBPyConnection, sql: str, params=None) -> list[dict[str, Any]]:
-    cursor = con.execute(sql, params or [])
-    names = [column[0] for column in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 REPS_SQL = f"""
@@ -196,10 +144,10 @@ order by direction = 'loser', rank
 """
 
 
-def compare(con: duckdb.DuckDBPyConnection, scored: Scored, top: int = TOP) -> Comparison:
-    con.execute(f"create or replace table trial_reps as {REPS_SQL}")
-    reps = _rows(con, "select * from trial_reps order by period, rep_id")
-    tiers = [NONE_TIER, *(tier.name for tier in scored.tiers)]
+def compare(warehouse: Warehouse, scored: Scored, top: int = TOP) -> Comparison:
+    warehouse.run(f"create or replace table trial_reps as {REPS_SQL}")
+    reps = warehouse.dicts("select * from trial_reps order by period, rep_id")
+    tiers = [NONE_TIER, *scored.tier_order]
     for row in reps:  # a tier named by neither seed cannot happen; keep the matrix complete
         for name in (row["current_tier"], row["candidate_tier"]):
             if name not in tiers:
@@ -207,9 +155,9 @@ def compare(con: duckdb.DuckDBPyConnection, scored: Scored, top: int = TOP) -> C
     return Comparison(
         reps=reps,
         tier_movement=_tier_movement(reps, scored.periods, tiers),
-        cost=_cost(con, scored.periods),
-        rules=_rows(con, RULES_SQL),
-        winners_losers=_rows(con, WINNERS_SQL, [top]),
+        cost=_cost(warehouse, scored.periods),
+        rules=warehouse.dicts(RULES_SQL),
+        winners_losers=warehouse.dicts(WINNERS_SQL, [top]),
         tiers=tiers,
     )
 
@@ -236,9 +184,8 @@ def _tier_movement(reps, periods: list[str], tiers: list[str]) -> list[dict[str,
     return rows
 
 
-def _cost(con: duckdb.DuckDBPyConnection, periods: list[str]) -> list[dict[str, Any]]:
-    rows = _rows(
-        con,
+def _cost(warehouse: Warehouse, periods: list[str]) -> list[dict[str, Any]]:
+    rows = warehouse.dicts(
         """
         select
             period,
@@ -258,13 +205,13 @@ def _cost(con: duckdb.DuckDBPyConnection, periods: list[str]) -> list[dict[str, 
         for period in periods
     ]
     published = dict(
-        con.execute(
+        warehouse.rows(
             "select period, cast(sum(cash_value) as decimal(18, 2)) "
             "from trial_published_rewards group by period"
-        ).fetchall()
+        )
     )
-    found_published = con.execute("select distinct period from trial_published_points")
-    published_periods = {row[0] for row in found_published.fetchall()}
+    found_published = warehouse.rows("select distinct period from trial_published_points")
+    published_periods = {row[0] for row in found_published}
     for row in rows:
         if row["period"] in published_periods:
             row["published_cost"] = published.get(row["period"], Decimal("0.00"))
@@ -279,31 +226,3 @@ def _cost(con: duckdb.DuckDBPyConnection, periods: list[str]) -> list[dict[str, 
         sum((row["published_cost"] for row in rows), Decimal("0.00")) if every else None
     )
     return [*rows, total]
-
-
-def text(value: Any) -> str:
-    """A CSV cell: decimals with their 2 places, NULL as empty."""
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return f"{value:.2f}"
-    return str(value)
-
-
-def write_csv(path: Path, columns: tuple[str, ...], rows: list[dict[str, Any]]) -> Path:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(columns)
-        for row in rows:
-            writer.writerow([text(row[name]) for name in columns])
-    return path
-
-
-def write_all(comparison: Comparison, out: Path) -> list[Path]:
-    return [
-        write_csv(out / "reps.csv", REPS_COLUMNS, comparison.reps),
-        write_csv(out / "tier_movement.csv", TIER_COLUMNS, comparison.tier_movement),
-        write_csv(out / "cost.csv", COST_COLUMNS, comparison.cost),
-        write_csv(out / "rules.csv", RULES_COLUMNS, comparison.rules),
-        write_csv(out / "winners_losers.csv", WINNERS_COLUMNS, comparison.winners_losers),
-    ]

@@ -1,58 +1,27 @@
 """The trial's readable report: one self-contained HTML page (inline CSS and SVG, no scripts).
 
-Charts use the house ``Chart``/``Bar`` geometry and the ``bar_chart`` macro of
-``orchestration/reports``; the labels here are rule ids, so the label column is wider.
+Drawn with the reports' page kit (``reports.pages``): the template ``trial.html`` extends the
+reports' ``base.html`` and its charts are the reports' ``bar_chart``.
 """
 
 from __future__ import annotations
 
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
-
 from orchestration.reports import fmt
-from orchestration.reports.charts import BAR_HEIGHT, PAD, ROW_HEIGHT, TENTH, Bar, Chart
-from orchestration.reports.pages import TEMPLATES as REPORT_TEMPLATES
+from orchestration.reports.charts import Chart, bar_chart
+from orchestration.reports.pages import write
 from orchestration.trial.compare import ALL, Comparison
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
-LABEL_WIDTH = 170
-PLOT_WIDTH = 300
+LABEL_WIDTH = 170  # the labels are rule ids and ranges of points, wider than the reports' names
 VALUE_WIDTH = 100
 CHANGED_ROWS = 200  # rows of changed reps shown in the page; reps.csv has them all
 
 
 def chart(title: str, items: list[tuple[str, Decimal | int]]) -> Chart:
-    """Horizontal bars (negative ones left of the zero line), as ``charts.bar_chart``."""
-    values = [Decimal(value) for _, value in items]
-    low, high = min([Decimal(0), *values]), max([Decimal(0), *values])
-    span = (high - low) or Decimal(1)
-
-    def at(value: Decimal) -> Decimal:
-        return LABEL_WIDTH + (value - low) / span * PLOT_WIDTH
-
-    def px(value: Decimal) -> str:
-        return str(value.quantize(TENTH))
-
-    bars = []
-    for index, ((label, raw), value) in enumerate(zip(items, values, strict=True)):
-        left, right = at(min(value, Decimal(0))), at(max(value, Decimal(0)))
-        top = PAD + index * ROW_HEIGHT
-        text_y = str(top + BAR_HEIGHT - 5)
-        bars.append(Bar(label, raw, px(left), str(top), text_y, px(right - left), value < 0))
-    return Chart(
-        title=title,
-        bars=bars,
-        width=LABEL_WIDTH + PLOT_WIDTH + VALUE_WIDTH,
-        height=2 * PAD + max(len(items), 1) * ROW_HEIGHT,
-        zero_x=px(at(Decimal(0))),
-        label_x=LABEL_WIDTH - 8,
-        value_x=LABEL_WIDTH + PLOT_WIDTH + 8,
-        plot_x=LABEL_WIDTH,
-    )
+    return bar_chart(title, items, label_width=LABEL_WIDTH, value_width=VALUE_WIDTH)
 
 
 def _nice_step(largest: Decimal, buckets: int = 5) -> Decimal:
@@ -90,20 +59,6 @@ def distribution(deltas: list[Decimal]) -> list[tuple[str, int]]:
     return rows
 
 
-@cache
-def environment() -> Environment:
-    env = Environment(
-        loader=ChoiceLoader([FileSystemLoader(TEMPLATES), FileSystemLoader(REPORT_TEMPLATES)]),
-        autoescape=select_autoescape(default=True, default_for_string=True),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters.update(num=fmt.num, signed=fmt.signed, direction=fmt.direction)
-    return env
-
-
 def render(path: Path, comparison: Comparison, context: dict[str, Any]) -> Path:
     periods = context["periods"]
     cost_rows = [row for row in comparison.cost if row["period"] in periods]
@@ -121,10 +76,11 @@ def render(path: Path, comparison: Comparison, context: dict[str, Any]) -> Path:
     }
     changed = [row for row in comparison.reps if row["delta"] != 0 or row["cash_delta"] != 0]
     changed.sort(key=lambda row: (-abs(row["delta"]), row["period"], row["rep_id"]))
-    html = (
-        environment()
-        .get_template("trial.html")
-        .render(
+    return write(
+        path.parent,
+        Path(path.name),
+        "trial.html",
+        dict(
             comparison=comparison,
             total=comparison.total_cost,
             cost_rows=cost_rows,
@@ -144,7 +100,5 @@ def render(path: Path, comparison: Comparison, context: dict[str, Any]) -> Path:
             changed=changed[:CHANGED_ROWS],
             changed_count=len(changed),
             **context,
-        )
+        ),
     )
-    path.write_bytes(html.encode("utf-8"))
-    return path

@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from orchestration.generate.synthetic import parse_months
+from orchestration.lib.period import parse_months
 from orchestration.lib.workspace import Workspace
-from orchestration.trial.compare import ALL, compare, write_all
+from orchestration.trial.compare import ALL, compare
+from orchestration.trial.outputs import OUTPUT_FILES, REPORT_FILE, write_all
 from orchestration.trial.report import render
 from orchestration.trial.score import (
     TrialError,
@@ -17,15 +18,6 @@ from orchestration.trial.score import (
     open_scored,
     score,
     scratch_folder,
-)
-
-OUTPUT_FILES = (
-    "reps.csv",
-    "tier_movement.csv",
-    "cost.csv",
-    "rules.csv",
-    "winners_losers.csv",
-    "report.html",
 )
 
 
@@ -92,11 +84,8 @@ def run_trial_in(
     out_dir = Path(out).resolve() if out else default_out(workspace, candidate.book.version, months)
     with scratch_folder(workspace, keep=keep_scratch) as scratch:
         scored = score(workspace, candidate, months, scratch)
-        con = open_scored(scored)
-        try:
-            comparison = compare(con, scored)
-        finally:
-            con.close()
+        with open_scored(scored) as warehouse:
+            comparison = compare(warehouse, scored)
         staging = scratch / "out"
         staging.mkdir()
         written = [path.name for path in write_all(comparison, staging)]
@@ -111,7 +100,7 @@ def run_trial_in(
             "warnings": [str(problem) for problem in candidate.warnings],
             "files": written,
         }
-        render(staging / "report.html", comparison, context)
+        render(staging / REPORT_FILE, comparison, context)
         out_dir.mkdir(parents=True, exist_ok=True)
         for name in OUTPUT_FILES:  # the whole set replaces an earlier trial's, file by file
             shutil.copyfile(staging / name, out_dir / name)
@@ -122,7 +111,7 @@ def run_trial_in(
         current_versions=scored.current_versions,
         periods=months,
         out_dir=str(out_dir),
-        report=str(out_dir / "report.html"),
+        report=str(out_dir / REPORT_FILE),
         reps_compared=comparison.reps_compared,
         reps_changed=comparison.reps_changed,
         tier_changes=comparison.tier_changes,

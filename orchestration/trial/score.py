@@ -11,7 +11,6 @@ rule book.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import shutil
 import tempfile
@@ -22,17 +21,17 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
-
 from orchestration.lib.period import window
 from orchestration.lib.workspace import SOURCES, Workspace
 from orchestration.points.dbt import run_dbt, seeds_env
 from orchestration.rulebooks.check import check_files, display_name
 from orchestration.rulebooks.compiler import compile_files, render_seeds, write_if_changed
 from orchestration.rulebooks.layout import REPO_SEEDS, SCHEMA_FILE
+from orchestration.rulebooks.live import rulebook_files
 from orchestration.rulebooks.model import RuleBook
 from orchestration.rulebooks.problems import Problem, RulebookError
-from orchestration.rulebooks.workspace import rulebook_files
+from orchestration.rulebooks.seeds import read_folder
+from orchestration.warehouse.connection import Warehouse, open_database
 from orchestration.warehouse.duckdb import connect
 
 SIDES = ("current", "candidate")
@@ -61,12 +60,6 @@ class Candidate:
 
 
 @dataclass
-class Tier:
-    name: str
-    min_points: Decimal
-
-
-@dataclass
 class Scored:
     """The scratch warehouse holding both sides' marts (``trial_<mart>`` with a ``side``)."""
 
@@ -75,7 +68,7 @@ class Scored:
     candidate: Candidate
     current_versions: list[str]
     candidate_effective_from: date
-    tiers: list[Tier]  # every tier of either side, lowest first (for the movement matrix)
+    tier_order: list[str]  # every tier of either side, lowest floor first (movement matrix)
 
 
 def check_candidate(path: Path, workspace: Workspace | None = None) -> Candidate:
@@ -119,7 +112,7 @@ def score(workspace: Workspace, candidate: Candidate, periods: list[str], scratc
         candidate=candidate,
         current_versions=[book.version for book in current_versions],
         candidate_effective_from=effective_from,
-        tiers=_tiers(seeds.values()),
+        tier_order=_tier_order(seeds.values()),
     )
 
 
@@ -139,61 +132,72 @@ def _copy_loaded_data(workspace: Workspace, home: Workspace, periods: list[str])
             f"{workspace.home} has no warehouse: land files and run `jifen close` or "
             "`jifen standings` first"
         )
-    with connect(home) as con:
-        con.execute(f"attach '{workspace.warehouse}' as src (read_only)")
+    with connect(home) as warehouse:
+        warehouse.attach(workspace.warehouse, "src", read_only=True)
         try:
-            tables = {
-                row[0]
-                for row in con.execute(
-                    "select table_name from duckdb_tables() "
-                    "where database_name = 'src' and schema_name = 'main'"
-                ).fetchall()
-            }
-            missing = [s for s in SOURCES if f"validated_{s}" not in tables]
-            if missing:
-                raise TrialError(
-                    f"{workspace.home} has no validated rows yet ({', '.join(missing)}): run "
-                    "`jifen close` or `jifen standings` once so the landed files are loaded"
-                )
-            for source in SOURCES:
-                con.execute(
-                    f"create or replace table validated_{source} as "
-                    f"select * from src.validated_{source}"
-                )
-            con.execute(
-                "create table trial_published_points as "
-                "select p.period, p.version, p.rep_id, p.total_points "
-                "from src.published.rep_period_points p join ("
-                "  select period, max(version) as version from src.published.publications "
-                "  group by period) latest using (period, version)"
-            )
-            con.execute(
-                "create table trial_published_rewards as "
-                "select r.period, r.version, r.rep_id, r.cash_value "
-                "from src.published.reward_list r join ("
-                "  select period, max(version) as version from src.published.publications "
-                "  group by period) latest using (period, version)"
-            )
+            _copy_tables(warehouse, workspace)
         finally:
-            con.execute("detach src")
-        empty = []
-        for period in periods:
-            span = window(period)
-            rows = con.execute(
-                "select (select count(*) from validated_sales "
-                "        where cast(txn_date as date) between ? and ?) "
-                "     + (select count(*) from validated_surveys "
-                "        where cast(survey_date as date) between ? and ?)",
-                [span.first_day, span.last_day] * 2,
-            ).fetchone()[0]
-            if not rows:
-                empty.append(period)
-        if empty:
-            raise TrialError(
-                f"no loaded sales or surveys for {', '.join(empty)} in {workspace.home}: land "
-                "the period's files and run `jifen standings` or `jifen close` so they are "
-                "loaded, or leave the period out of --periods"
-            )
+            warehouse.detach("src")
+        _refuse_periods_without_data(warehouse, workspace, periods)
+
+
+def _copy_tables(warehouse: Warehouse, workspace: Workspace) -> None:
+    """From the attached ``src``: every validated source and the latest published totals and
+    rewards (the trial shows them for reference)."""
+    tables = {
+        row[0]
+        for row in warehouse.rows(
+            "select table_name from duckdb_tables() "
+            "where database_name = 'src' and schema_name = 'main'"
+        )
+    }
+    missing = [s for s in SOURCES if f"validated_{s}" not in tables]
+    if missing:
+        raise TrialError(
+            f"{workspace.home} has no validated rows yet ({', '.join(missing)}): run "
+            "`jifen close` or `jifen standings` once so the landed files are loaded"
+        )
+    for source in SOURCES:
+        warehouse.run(
+            f"create or replace table validated_{source} as select * from src.validated_{source}"
+        )
+    warehouse.run(
+        "create table trial_published_points as "
+        "select p.period, p.version, p.rep_id, p.total_points "
+        "from src.published.rep_period_points p join ("
+        "  select period, max(version) as version from src.published.publications "
+        "  group by period) latest using (period, version)"
+    )
+    warehouse.run(
+        "create table trial_published_rewards as "
+        "select r.period, r.version, r.rep_id, r.cash_value "
+        "from src.published.reward_list r join ("
+        "  select period, max(version) as version from src.published.publications "
+        "  group by period) latest using (period, version)"
+    )
+
+
+def _refuse_periods_without_data(
+    warehouse: Warehouse, workspace: Workspace, periods: list[str]
+) -> None:
+    empty = []
+    for period in periods:
+        span = window(period)
+        rows = warehouse.value(
+            "select (select count(*) from validated_sales "
+            "        where cast(txn_date as date) between ? and ?) "
+            "     + (select count(*) from validated_surveys "
+            "        where cast(survey_date as date) between ? and ?)",
+            [span.first_day, span.last_day] * 2,
+        )
+        if not rows:
+            empty.append(period)
+    if empty:
+        raise TrialError(
+            f"no loaded sales or surveys for {', '.join(empty)} in {workspace.home}: land "
+            "the period's files and run `jifen standings` or `jifen close` so they are "
+            "loaded, or leave the period out of --periods"
+        )
 
 
 def _build(home: Workspace, period: str, seeds: Path, target: Path, side: str) -> None:
@@ -208,27 +212,26 @@ def _build(home: Workspace, period: str, seeds: Path, target: Path, side: str) -
             f"dbt failed while scoring {period} with the {side} rule book:\n"
             f"{result.stdout[-3000:]}{result.stderr[-1000:]}"
         )
-    with connect(home) as con:
+    with connect(home) as warehouse:
         for mart, columns in MARTS.items():
             select = f"select '{side}' as side, {columns} from {mart}"
-            exists = con.execute(
+            exists = warehouse.value(
                 "select count(*) from duckdb_tables() where table_name = ?", [f"trial_{mart}"]
-            ).fetchone()[0]
+            )
             if exists:
-                con.execute(f"insert into trial_{mart} {select}")
+                warehouse.run(f"insert into trial_{mart} {select}")
             else:
-                con.execute(f"create table trial_{mart} as {select}")
+                warehouse.run(f"create table trial_{mart} as {select}")
 
 
-def _tiers(folders) -> list[Tier]:
+def _tier_order(folders) -> list[str]:
+    """Tier names of every book of the folders, by the lowest floor each has in any of them."""
     lowest: dict[str, Decimal] = {}
     for folder in folders:
-        with (folder / "tiers.csv").open(encoding="utf-8", newline="") as handle:
-            for row in csv.DictReader(handle):
-                points = Decimal(row["min_points"])
-                lowest[row["tier"]] = min(points, lowest.get(row["tier"], points))
-    ordered = sorted(lowest.items(), key=lambda item: (item[1], item[0]))
-    return [Tier(name, points) for name, points in ordered]
+        for book in read_folder(folder):
+            for tier in book.tiers:
+                lowest[tier.name] = min(tier.start, lowest.get(tier.name, tier.start))
+    return sorted(lowest, key=lambda name: (lowest[name], name))
 
 
 @contextmanager
@@ -244,5 +247,5 @@ def scratch_folder(workspace: Workspace, keep: bool = False) -> Iterator[Path]:
             shutil.rmtree(path, ignore_errors=True)
 
 
-def open_scored(scored: Scored) -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(str(scored.warehouse))
+def open_scored(scored: Scored) -> Warehouse:
+    return open_database(scored.warehouse)

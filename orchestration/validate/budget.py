@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import duckdb
-
+from orchestration.lib.period import PERIOD_REGEX
 from orchestration.lib.workspace import SOURCES
+from orchestration.warehouse.connection import Warehouse
 
 DEFAULT_ERROR_BUDGET = 0.05
 BUDGETED_SOURCES = ("sales", "surveys")  # reference data carries no period (docs/decisions.md)
 NEVER_STOP = 1.0  # a budget of 100 %: nothing quarantined stops the run (provisional standings)
-MONTH_RE = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
 @dataclass(frozen=True)
@@ -32,30 +31,30 @@ class SourceCounts:
         return self.quarantined / self.read if self.read else 0.0
 
 
-def period_counts(con: duckdb.DuckDBPyConnection, period: str) -> list[SourceCounts]:
+def period_counts(warehouse: Warehouse, period: str) -> list[SourceCounts]:
     """Rows of each source for the period (facts by date or month; reference data: all rows)."""
-    rows = con.execute(
+    rows = warehouse.rows(
         """select source, sum(rows_read), sum(rows_loaded), sum(rows_deduplicated),
                   sum(rows_quarantined)
            from validation_counts
            where period = ? or period is null
            group by source""",
         [period],
-    ).fetchall()
+    )
     found = {row[0]: SourceCounts(*(row[0], *(int(value) for value in row[1:]))) for row in rows}
     return [found.get(name, SourceCounts(name, 0, 0, 0, 0)) for name in SOURCES]
 
 
-def budget_breaches(con: duckdb.DuckDBPyConnection, period: str, budget: float) -> list[str]:
+def budget_breaches(warehouse: Warehouse, period: str, budget: float) -> list[str]:
     messages = []
-    for counts in period_counts(con, period):
+    for counts in period_counts(warehouse, period):
         if counts.source not in BUDGETED_SOURCES or counts.share <= budget:
             continue
-        reasons = con.execute(
+        reasons = warehouse.rows(
             """select reason, count(*) from quarantine where source = ? and period = ?
                group by reason order by count(*) desc, reason""",
             [counts.source, period],
-        ).fetchall()
+        )
         top = ", ".join(f"{reason} {count}" for reason, count in reasons)
         messages.append(
             f"{counts.source} {period}: {counts.quarantined} of {counts.read} rows quarantined "
@@ -64,26 +63,26 @@ def budget_breaches(con: duckdb.DuckDBPyConnection, period: str, budget: float) 
     return messages
 
 
-def open_adjustments(con: duckdb.DuckDBPyConnection, period: str) -> list[tuple]:
+def open_adjustments(warehouse: Warehouse, period: str) -> list[tuple]:
     """Quarantined adjustments that stop the close of ``period``: (file, row, adjustment_id,
     month, reason, detail) of each quarantined row of the period, or whose month text is no real
     month (its period is unknown, so it stops every close), unless a loaded row with the same
     ``adjustment_id`` replaced it."""
-    return con.execute(
+    return warehouse.rows(
         """select o.source_file, o.row_number, trim(r.adjustment_id), o.period, o.reason, o.detail
            from row_outcomes o join raw_adjustments r using (raw_id)
            where o.source = 'adjustments' and o.status = 'quarantined'
              and (o.period = ? or not regexp_matches(o.period, ?))
              and trim(r.adjustment_id) not in (select adjustment_id from validated_adjustments)
            order by o.source_file, o.row_number""",
-        [period, MONTH_RE],
-    ).fetchall()
+        [period, PERIOD_REGEX],
+    )
 
 
-def adjustment_stops(con: duckdb.DuckDBPyConnection, period: str, budget: float) -> list[str]:
+def adjustment_stops(warehouse: Warehouse, period: str, budget: float) -> list[str]:
     if budget >= NEVER_STOP:
         return []
-    rows = open_adjustments(con, period)
+    rows = open_adjustments(warehouse, period)
     if not rows:
         return []
     shown = "; ".join(

@@ -11,14 +11,13 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
-
 from orchestration.lib.period import window
 from orchestration.lib.workspace import SOURCES, Workspace
 from orchestration.points.dbt import run_dbt, seeds_env
 from orchestration.publish.store import input_fingerprint, rulebook_versions, stage_accounting
-from orchestration.rulebooks.workspace import compile_workspace
+from orchestration.rulebooks.live import compile_workspace
 from orchestration.validate.engine import validate_all
+from orchestration.warehouse.connection import Warehouse
 from orchestration.warehouse.duckdb import connect
 from schemas.published import VERSIONED
 
@@ -35,61 +34,63 @@ def verify_version(workspace: Workspace, period: str, version: int | None) -> Ve
     with tempfile.TemporaryDirectory(prefix="jifen-verify-") as scratch_dir:
         scratch = Workspace.at(Path(scratch_dir) / "home")
         with connect(workspace, read_only=True) as source:
-            row = source.execute(
+            row = source.row(
                 "select version, seq from published.publications where period = ? "
                 + ("and version = ? " if version else "")
                 + "order by version desc limit 1",
                 [period, version] if version else [period],
-            ).fetchone()
+            )
             if row is None:
                 raise LookupError(f"{period} v{version or 'latest'} is not published")
             version, seq = row
         result = Verification(period, version)
-        with connect(scratch) as con:
-            _copy_recorded_inputs(con, workspace, period, version, seq)
-            validate_all(con)
+        with connect(scratch) as warehouse:
+            _copy_recorded_inputs(warehouse, workspace, period, version, seq)
+            validate_all(warehouse)
         _dbt_build(scratch, period, compile_workspace(workspace))
-        with connect(scratch) as con:
-            _compare(con, workspace, result)
+        with connect(scratch) as warehouse:
+            _compare(warehouse, result)
     return result
 
 
-def _copy_recorded_inputs(con, workspace: Workspace, period: str, version: int, seq: int) -> None:
-    con.execute(f"attach '{workspace.warehouse}' as src (read_only)")
+def _copy_recorded_inputs(
+    warehouse: Warehouse, workspace: Workspace, period: str, version: int, seq: int
+) -> None:
+    warehouse.attach(workspace.warehouse, "src", read_only=True)
     files = (
         "select file_hash from src.published.publication_inputs where period = ? and version = ?"
     )
     params = [period, version]
     for source in SOURCES:
-        con.execute(
+        warehouse.run(
             f"insert into raw_{source} select * from src.raw_{source} where file_hash in ({files})",
             params,
         )
-    con.execute(
+    warehouse.run(
         f"insert into ingested_files select * from src.ingested_files where file_hash in ({files})",
         params,
     )
-    con.execute(
+    warehouse.run(
         "insert into published.publications select * from src.published.publications where seq < ?",
         [seq],
     )
     for table in VERSIONED:
-        con.execute(
+        warehouse.run(
             f"insert into published.{table.name} select t.* from src.published.{table.name} t "
             "join published.publications p using (period, version)"
         )
-    con.execute(
+    warehouse.run(
         "create table stored_publication as select * from src.published.publications "
         "where period = ? and version = ?",
         params,
     )
     for table in VERSIONED:
-        con.execute(
+        warehouse.run(
             f"create table stored_{table.name} as select * exclude (version) "
             f"from src.published.{table.name} where period = ? and version = ?",
             params,
         )
-    con.execute("detach src")
+    warehouse.detach("src")
 
 
 def _dbt_build(scratch: Workspace, period: str, seeds: Path) -> None:
@@ -106,26 +107,26 @@ def _dbt_build(scratch: Workspace, period: str, seeds: Path) -> None:
         raise RuntimeError(f"dbt failed while recomputing {period}:\n{result.stdout[-3000:]}")
 
 
-def _compare(con: duckdb.DuckDBPyConnection, workspace: Workspace, result: Verification) -> None:
-    stage_accounting(con, result.period)
+def _compare(warehouse: Warehouse, result: Verification) -> None:
+    stage_accounting(warehouse, result.period)
     for table in VERSIONED:
         columns = ", ".join(name for name, _ in table.columns)
         recomputed = f"select period, {columns} from {table.candidate}"
         stored = f"select period, {columns} from stored_{table.name}"
-        missing = con.execute(f"select count(*) from ({stored} except all {recomputed})").fetchone()
-        extra = con.execute(f"select count(*) from ({recomputed} except all {stored})").fetchone()
-        if missing[0] or extra[0]:
+        missing = warehouse.value(f"select count(*) from ({stored} except all {recomputed})")
+        extra = warehouse.value(f"select count(*) from ({recomputed} except all {stored})")
+        if missing or extra:
             result.identical = False
-            sample = con.execute(f"{recomputed} except all {stored} limit 3").fetchall()
+            sample = warehouse.rows(f"{recomputed} except all {stored} limit 3")
             result.differences.append(
-                f"{table.name}: {missing[0]} published row(s) not reproduced, {extra[0]} "
+                f"{table.name}: {missing} published row(s) not reproduced, {extra} "
                 f"recomputed row(s) not published; e.g. {sample}"
             )
-    stored_fingerprint = con.execute("select input_fingerprint from stored_publication").fetchone()
-    fingerprint = input_fingerprint(con, rulebook_versions(con))
-    if stored_fingerprint[0] != fingerprint:
+    stored_fingerprint = warehouse.value("select input_fingerprint from stored_publication")
+    fingerprint = input_fingerprint(warehouse, rulebook_versions(warehouse))
+    if stored_fingerprint != fingerprint:
         result.identical = False
         result.differences.append(
-            f"input fingerprint differs: published {stored_fingerprint[0][:12]}…, recomputed "
+            f"input fingerprint differs: published {stored_fingerprint[:12]}…, recomputed "
             f"{fingerprint[:12]}… (inputs or rule book changed)"
         )

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 import duckdb
 
 from orchestration.lib.workspace import Workspace
+from orchestration.warehouse.connection import Warehouse
 from schemas.contract import SPECS
 
 LINEAGE_COLUMNS = "source_file VARCHAR, row_number BIGINT, file_hash VARCHAR, run_id VARCHAR"
@@ -17,7 +18,7 @@ LINEAGE_COLUMNS = "source_file VARCHAR, row_number BIGINT, file_hash VARCHAR, ru
 
 def _ddl() -> list[str]:
     # imported here: the publish package imports this module
-    from schemas.published import PUBLICATIONS_COLUMNS, VERSIONED
+    from schemas.published import INTERNAL, PUBLICATIONS_COLUMNS, VERSIONED
 
     statements = [
         """create table if not exists ingested_files (
@@ -44,7 +45,7 @@ def _ddl() -> list[str]:
     statements.append("create schema if not exists published")
     columns = ", ".join(f"{name} {kind}" for name, kind in PUBLICATIONS_COLUMNS)
     statements.append(f"create table if not exists published.publications ({columns})")
-    for table in VERSIONED:
+    for table in (*VERSIONED, *INTERNAL):
         typed = ", ".join(f"{name} {kind}" for name, kind in table.columns)
         statements.append(
             f"create table if not exists published.{table.name} "
@@ -60,16 +61,17 @@ def _ddl() -> list[str]:
 
 
 @contextmanager
-def connect(workspace: Workspace, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+def connect(workspace: Workspace, read_only: bool = False) -> Iterator[Warehouse]:
+    """The workspace's warehouse; tables are made on first use (read-write only)."""
     workspace.prepare()
-    con = _open(workspace, read_only)
+    warehouse = Warehouse(_open(workspace, read_only))
     try:
         if not read_only:
             for statement in _ddl():
-                con.execute(statement)
-        yield con
+                warehouse.run(statement)
+        yield warehouse
     finally:
-        con.close()
+        warehouse.close()
 
 
 def _open(workspace: Workspace, read_only: bool, wait_seconds: float = 120.0):
@@ -94,9 +96,5 @@ def _open(workspace: Workspace, read_only: bool, wait_seconds: float = 120.0):
             time.sleep(0.5)
 
 
-def table_exists(con: duckdb.DuckDBPyConnection, name: str, schema: str = "main") -> bool:
-    found = con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-        [schema, name],
-    ).fetchone()
-    return bool(found and found[0])
+def table_exists(warehouse: Warehouse, name: str, schema: str = "main") -> bool:
+    return warehouse.table_exists(name, schema)

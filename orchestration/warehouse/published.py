@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import duckdb
-
 from orchestration.lib.workspace import Workspace
+from orchestration.warehouse.connection import Warehouse, open_database
 
 
 class NothingPublished(Exception):
@@ -15,24 +14,21 @@ class NothingPublished(Exception):
 
 
 @contextmanager
-def open_published(workspace: Workspace) -> Iterator[duckdb.DuckDBPyConnection]:
+def open_published(workspace: Workspace) -> Iterator[Warehouse]:
     if not workspace.published_db.exists():
         raise NothingPublished(
             f"nothing is published in {workspace.home} yet: run `jifen close PERIOD` first"
         )
-    con = duckdb.connect(str(workspace.published_db), read_only=True)
-    try:
-        yield con
-    finally:
-        con.close()
+    with open_database(workspace.published_db, read_only=True) as published:
+        yield published
 
 
-def resolve_version(con: duckdb.DuckDBPyConnection, period: str, version: int | None) -> int:
-    found = con.execute(
+def resolve_version(published: Warehouse, period: str, version: int | None) -> int:
+    found = published.value(
         "select max(version) from publications where period = ?"
         + ("" if version is None else " and version = ?"),
         [period] if version is None else [period, version],
-    ).fetchone()[0]
+    )
     if found is None:
         what = f"version {version} of {period}" if version else f"period {period}"
         raise NothingPublished(f"{what} is not published (see `jifen status`)")

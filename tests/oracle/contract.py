@@ -1,8 +1,8 @@
 """Independent reference implementation ("oracle") of the default points program.
 
 It reads a landing folder and computes, in plain Python, what the contract
-(`points-program.md`, sections 1-3) and `docs/decisions.md` say the pipeline must
-produce: the quarantine, the per-source counts, and per period the rep results, the
+(`docs/sales-program.md`: inputs, reason codes, rules) and `docs/decisions.md` say the pipeline
+must produce: the quarantine, the per-source counts, and per period the rep results, the
 per-rule subtotals and the reward list.
 
 It is written for clarity, not speed, and on purpose shares no code with the real

@@ -16,7 +16,7 @@ close_job = define_asset_job(
     "close",
     selection=AssetSelection.all() - AssetSelection.assets("provisional_standings"),
     executor_def=in_process_executor,
-    description="Ingest, validate, compute points in dbt, gate and publish one period.",
+    description="Ingest, validate, compute points in dbt, gate, publish and report one period.",
 )
 
 

@@ -2,9 +2,9 @@
 
 from dagster import AssetExecutionContext, Failure, MaterializeResult, MetadataValue, asset
 
+from orchestration.defs.partitions import monthly_partitions
 from orchestration.defs.resources import WorkspaceResource
 from orchestration.ingest.landing import ingest_source
-from orchestration.lib.period import monthly_partitions
 from orchestration.lib.workspace import OPTIONAL_SOURCES, SOURCES
 from orchestration.warehouse.duckdb import connect
 
@@ -31,9 +31,9 @@ def _ingest_asset(source: str):
                 description=f"the landing folder {folder} is missing. Create it (an empty folder "
                 f"is fine when no {source} file has arrived yet) or check --home / $JIFEN_HOME."
             )
-        with ws.writer_lock(), connect(ws) as con:
-            report = ingest_source(ws, con, source, context.run.run_id)
-            total = con.execute(f"select count(*) from raw_{source}").fetchone()[0]
+        with ws.writer_lock(), connect(ws) as warehouse:
+            report = ingest_source(ws, warehouse, source, context.run.run_id)
+            total = warehouse.value(f"select count(*) from raw_{source}")
         for name, same_as in report.skipped_files:
             context.log.info(f"{source}/{name}: same bytes as {same_as}, already ingested; skipped")
         for name in report.ignored:

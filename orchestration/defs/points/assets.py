@@ -10,13 +10,15 @@ import os
 from dagster import AssetExecutionContext, BackfillPolicy
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_assets
 
+from orchestration.defs.partitions import monthly_partitions
+from orchestration.defs.points.resources import JifenDbtResource
 from orchestration.defs.resources import WorkspaceResource
-from orchestration.gate.expectations import prefetch
+from orchestration.gate.invariants import prefetch
 from orchestration.lib.faults import crash_point
-from orchestration.lib.period import monthly_partitions, parse_period, window
-from orchestration.points.dbt import JifenDbtResource, ensure_manifest, seeds_env
+from orchestration.lib.period import parse_period, window
+from orchestration.points.dbt import ensure_manifest, seeds_env
 from orchestration.points.marks import plan_recomputation
-from orchestration.rulebooks.workspace import compile_workspace
+from orchestration.rulebooks.live import compile_workspace
 from orchestration.warehouse.duckdb import connect
 
 translator = DagsterDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
@@ -40,9 +42,9 @@ def points_models(
         seeds = compile_workspace(ws)
         os.environ.update(seeds_env(seeds, ws.dbt_target))
         plan_id = context.run.run_id
-        with connect(ws) as con:
+        with connect(ws) as warehouse:
             recomputed, unchanged = plan_recomputation(
-                con, plan_id, parse_period(context.partition_key), seeds
+                warehouse, plan_id, parse_period(context.partition_key), seeds
             )
         context.log.info(
             f"closed periods recomputed: {', '.join(recomputed) or 'none'}; "

@@ -1,4 +1,5 @@
-"""Publish: quality gate, then a new immutable version (or 'unchanged'), then the readers' copy."""
+"""Publish: after the quality gate, a new immutable version (or 'unchanged'), then the readers'
+copy. The reports are rendered by the next step (``defs/reports``)."""
 
 from dagster import (
     AssetExecutionContext,
@@ -10,15 +11,14 @@ from dagster import (
     asset,
 )
 
+from orchestration.defs.partitions import monthly_partitions
 from orchestration.defs.resources import WorkspaceResource
-from orchestration.gate.datadocs import write_data_docs
-from orchestration.gate.expectations import run_gate
+from orchestration.gate.record import candidate_record, keep_for_version, load
 from orchestration.lib.faults import crash_point
-from orchestration.lib.period import monthly_partitions, parse_period
+from orchestration.lib.period import parse_period
 from orchestration.points.marks import book_marks
 from orchestration.publish import serving
 from orchestration.publish.store import PeriodClosed, publish_period
-from orchestration.reports import render_reports
 from orchestration.validate.budget import period_counts
 from orchestration.warehouse.duckdb import connect
 
@@ -30,10 +30,21 @@ class PublishConfig(Config):
     reason: str = ""
 
 
+def _gate_passed_in(ws, period: str, run_id: str) -> None:
+    """Publish only what the gate passed in this run (a lone ``publication`` would skip it)."""
+    record = load(candidate_record(ws, period))
+    if record is None or record.run_id != run_id:
+        raise Failure(
+            description=f"the quality gate has not passed on {period}'s candidate in this run; "
+            "nothing was published. Materialize quality_gate with publication (the close job "
+            "does)."
+        )
+
+
 @asset(
     group_name="publish",
     partitions_def=monthly_partitions,
-    deps=[AssetKey(name) for name in CANDIDATES],
+    deps=[AssetKey("quality_gate"), *(AssetKey(name) for name in CANDIDATES)],
     kinds={"duckdb", "parquet"},
     description="The period's published version: published.duckdb and published/*.parquet.",
 )
@@ -42,26 +53,16 @@ def publication(
 ) -> MaterializeResult:
     ws = workspace.get()
     period = parse_period(context.partition_key)
-    with ws.writer_lock(), connect(ws) as con:
-        gate = run_gate(con)
-        if not gate.passed:
-            docs = write_data_docs(
-                gate.validations, ws.state / "gate-failures" / period, f"jifen {period} (failed)"
-            )
-            raise Failure(
-                description="the quality gate failed; nothing was published. The candidate "
-                "tables stay in the warehouse for inspection:\n  - "
-                + "\n  - ".join(gate.failures)
-                + f"\nData Docs of the failed gate: {docs}"
-            )
-        counts = period_counts(con, period)
+    with ws.writer_lock(), connect(ws) as warehouse:
+        _gate_passed_in(ws, period, context.run.run_id)
+        counts = period_counts(warehouse, period)
         totals = tuple(
             sum(getattr(c, f) for c in counts)
             for f in ("read", "loaded", "deduplicated", "quarantined")
         )
         try:
             outcome = publish_period(
-                con,
+                warehouse,
                 period,
                 context.run.run_id,
                 restate=config.restate,
@@ -70,24 +71,20 @@ def publication(
             )
         except PeriodClosed as closed:
             raise Failure(description=str(closed)) from None
-        book_marks(con, context.run.run_id, outcome)
+        book_marks(warehouse, context.run.run_id, outcome)
         crash_point("after_commit")
-        refreshed = serving.refresh(ws, con)
-        top = con.execute(
+        refreshed = serving.refresh(ws, warehouse)
+        top = warehouse.rows(
             "select company_rank, rep_id, team_id, total_points, coalesce(tier, '') "
             "from published.rep_period_points where period = ? and version = ? "
             "order by company_rank, rep_id limit 10",
             [period, outcome.version],
-        ).fetchall()
-    reports = render_reports(ws.published_db, ws.reports_dir, [period])
-    docs_dir = ws.reports_dir / "datadocs" / f"{period}-v{outcome.version}"
-    if outcome.published or not docs_dir.exists():  # the gate that let this version through
-        write_data_docs(gate.validations, docs_dir, f"jifen {period} v{outcome.version} gate")
-    docs = docs_dir / "index.html"
+        )
+        keep_for_version(ws, period, outcome.version, outcome.published)
     leaderboard = "| rank | rep | team | points | tier |\n|---|---|---|---|---|\n" + "\n".join(
         f"| {r[0]} | {r[1]} | {r[2]} | {r[3]} | {r[4]} |" for r in top
     )
-    context.log.info(f"{period}: {outcome.label}; gate passed {gate.checked} expectations")
+    context.log.info(f"{period}: {outcome.label}")
     return MaterializeResult(
         metadata={
             "outcome": outcome.label,
@@ -97,9 +94,6 @@ def publication(
             "input_fingerprint": outcome.input_fingerprint,
             "content_hash": outcome.content_hash,
             "serving_refreshed": refreshed,
-            "gate_expectations": gate.checked,
             "top_10": MetadataValue.md(leaderboard),
-            "reports": MetadataValue.path(str(reports[-1])),
-            "data_docs": MetadataValue.path(str(docs)),
         }
     )

@@ -20,9 +20,11 @@ from orchestration.defs.standings.assets import provisional_standings
 from orchestration.lib.period import partition_key
 from orchestration.lib.workspace import Workspace
 
+# Everything up to dbt's candidate results: never the gate, nor what follows it (publication,
+# reports). A provisional run publishes nothing.
 provisional_job = define_asset_job(
     "provisional",
-    selection=AssetSelection.all() - AssetSelection.assets("publication"),
+    selection=AssetSelection.all() - AssetSelection.assets("quality_gate").downstream(),
     executor_def=in_process_executor,
     description="Ingest, validate and compute the open period; refresh its provisional standings.",
 )

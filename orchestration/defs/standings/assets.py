@@ -4,8 +4,9 @@ from datetime import UTC, datetime
 
 from dagster import AssetExecutionContext, AssetKey, Failure, MaterializeResult, asset
 
+from orchestration.defs.partitions import monthly_partitions
 from orchestration.defs.resources import WorkspaceResource
-from orchestration.lib.period import monthly_partitions, parse_period
+from orchestration.lib.period import parse_period
 from orchestration.publish import serving
 from orchestration.warehouse.duckdb import connect
 
@@ -24,26 +25,25 @@ def provisional_standings(
 ) -> MaterializeResult:
     ws = workspace.get()
     period = parse_period(context.partition_key)
-    with ws.writer_lock(), connect(ws) as con:
-        version = con.execute(
+    with ws.writer_lock(), connect(ws) as warehouse:
+        version = warehouse.value(
             "select max(version) from published.publications where period = ?", [period]
-        ).fetchone()[0]
+        )
         if version is not None:
             raise Failure(
                 description=f"{period} is closed (version {version} is published): its results "
                 f"are final, see `jifen leaderboard {period}`"
             )
         as_of = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
-        con.execute("begin transaction")
-        con.execute("delete from provisional_rep_points where period = ?", [period])
-        con.execute(
-            "insert into provisional_rep_points select period, ?, rep_id, rep_name, team_id, "
-            "total_points, tier, company_rank, team_rank from rep_period_points",
-            [as_of],
-        )
-        con.execute("commit")
-        reps = con.execute(
+        with warehouse.transaction():
+            warehouse.run("delete from provisional_rep_points where period = ?", [period])
+            warehouse.run(
+                "insert into provisional_rep_points select period, ?, rep_id, rep_name, team_id, "
+                "total_points, tier, company_rank, team_rank from rep_period_points",
+                [as_of],
+            )
+        reps = warehouse.value(
             "select count(*) from provisional_rep_points where period = ?", [period]
-        ).fetchone()[0]
-        serving.refresh(ws, con)
+        )
+        serving.refresh(ws, warehouse)
     return MaterializeResult(metadata={"as_of": as_of.isoformat(), "reps": reps})

@@ -11,9 +11,10 @@ from dagster import (
     multi_asset,
 )
 
+from orchestration.defs.partitions import monthly_partitions
 from orchestration.defs.resources import WorkspaceResource
 from orchestration.lib.faults import crash_point
-from orchestration.lib.period import monthly_partitions, parse_period
+from orchestration.lib.period import parse_period
 from orchestration.lib.workspace import SOURCES
 from orchestration.validate.budget import (
     DEFAULT_ERROR_BUDGET,
@@ -61,14 +62,14 @@ def validated_inputs(
     ws = workspace.get()
     period = parse_period(context.partition_key)
     crash_point("after_ingest")
-    with ws.writer_lock(), connect(ws) as con:
-        validate_all(con, context.log.info)
-        counts = period_counts(con, period)
-        breaches = budget_breaches(con, period, config.error_budget)
-        stops = adjustment_stops(con, period, config.error_budget)
+    with ws.writer_lock(), connect(ws) as warehouse:
+        validate_all(warehouse, context.log.info)
+        counts = period_counts(warehouse, period)
+        breaches = budget_breaches(warehouse, period, config.error_budget)
+        stops = adjustment_stops(warehouse, period, config.error_budget)
         breaches += stops
-        waived = [] if stops else open_adjustments(con, period)
-        quarantined = con.execute("select count(*) from quarantine").fetchone()[0]
+        waived = [] if stops else open_adjustments(warehouse, period)
+        quarantined = warehouse.value("select count(*) from quarantine")
     table = "\n".join(
         f"| {c.source} | {c.read} | {c.loaded} | {c.deduplicated} | {c.quarantined} |"
         for c in counts

@@ -19,6 +19,16 @@ select
     || {{ decimal_text(as_points('adjustments.points')) }} as explanation,
     adjustments.source_file,
     adjustments.source_row_number,
-    adjustments.source_file_hash
+    adjustments.source_file_hash,
+    {{ row_derivation(
+        'manual_adjustment',
+        inputs=[
+            ('rep_id', 'adjustments.rep_id'), ('period', 'adjustments.period'),
+            ('points', 'adjustments.points'), ('reason', 'adjustments.reason'),
+            ('approved_by', 'adjustments.approved_by'),
+        ],
+        parameters=[],
+        formula="'points as landed ' || " ~ decimal_text(as_points('adjustments.points')),
+    ) }}
 from {{ ref('stg_validated__adjustments') }} as adjustments
 inner join periods on adjustments.period = periods.period

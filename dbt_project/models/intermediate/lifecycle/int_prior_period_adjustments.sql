@@ -1,4 +1,4 @@
--- PRIOR_PERIOD_ADJUSTMENT (contract section 5): the close of an open period recomputes every
+-- PRIOR_PERIOD_ADJUSTMENT (docs/sales-program.md#lifecycle): the close of an open period recomputes every
 -- closed period with every row now known and books, per rep and rule, the difference from what
 -- was already booked for it: its latest version plus adjustments booked since in the latest
 -- versions of other periods. Caps, gates and bonuses are recomputed too, so they are respected
@@ -59,7 +59,8 @@ booked_lines as (
         published_lines.period as adjusted_period,
         published_lines.rep_id,
         published_lines.rule_id,
-        published_lines.points
+        published_lines.points,
+        false as is_adjustment
     from published_lines
     inner join closed_periods on published_lines.period = closed_periods.period
     where published_lines.rule_id <> {{ ppa }}
@@ -68,7 +69,8 @@ booked_lines as (
         published_lines.adjusted_period,
         published_lines.rep_id,
         published_lines.adjusted_rule_id as rule_id,
-        published_lines.points
+        published_lines.points,
+        true as is_adjustment
     from published_lines
     cross join closing
     where published_lines.rule_id = {{ ppa }} and published_lines.period <> closing.period
@@ -79,7 +81,8 @@ booked as (
         adjusted_period,
         rep_id,
         rule_id,
-        sum(points) as points
+        sum(points) as points,
+        sum(case when is_adjustment then points else 0 end) as adjustment_points
     from booked_lines
     group by adjusted_period, rep_id, rule_id
 ),
@@ -91,7 +94,8 @@ differences as (
         coalesce(recomputed.rule_id, booked.rule_id) as rule_id,
         recomputed.rulebook_version,
         coalesce(recomputed.points, 0) as recomputed_points,
-        coalesce(booked.points, 0) as booked_points
+        coalesce(booked.points, 0) as booked_points,
+        coalesce(booked.adjustment_points, 0) as booked_by_adjustments
     from recomputed
     full outer join booked
         on
@@ -159,7 +163,26 @@ new_adjustments as (
         cast(null as bigint) as source_row_number,
         cast(null as {{ dbt.type_string() }}) as source_file_hash,
         differences.adjusted_period,
-        differences.rule_id as adjusted_rule_id
+        differences.rule_id as adjusted_rule_id,
+        'prior_period_adjustment' as rule_kind,
+        {{ text_record([
+            ('adjusted_period', 'differences.adjusted_period'),
+            ('adjusted_version', 'latest_versions.version'),
+            ('adjusted_rule_id', 'differences.rule_id'),
+            ('recomputed_points', as_points('differences.recomputed_points')),
+            ('booked_in_version',
+                as_points('differences.booked_points - differences.booked_by_adjustments')),
+            ('booked_by_adjustments', as_points('differences.booked_by_adjustments')),
+            ('booked_points', as_points('differences.booked_points')),
+            ('changed_lines', 'evidence.line_ids'),
+        ]) }} as inputs,
+        {{ text_record([]) }} as parameters,
+        'recomputed ' || {{ decimal_text(as_points('differences.recomputed_points')) }}
+        || ' - booked ' || {{ decimal_text(as_points('differences.booked_points')) }} || ' = '
+        || {{ decimal_text(as_points('differences.recomputed_points - differences.booked_points')) }}
+            as formula,
+        differences.adjusted_period as input_period,
+        differences.rule_id as input_rules
     from differences
     cross join closing
     inner join periods on differences.adjusted_period = periods.period
@@ -187,7 +210,15 @@ carried_adjustments as (
         cast(null as bigint) as source_row_number,
         cast(null as {{ dbt.type_string() }}) as source_file_hash,
         published_lines.adjusted_period,
-        published_lines.adjusted_rule_id
+        published_lines.adjusted_rule_id,
+        'prior_period_adjustment' as rule_kind,
+        {{ text_record([('carried_from_version', 'published_lines.version')]) }} as inputs,
+        {{ text_record([]) }} as parameters,
+        'booked by ' || published_lines.period || ' v'
+        || cast(published_lines.version as {{ dbt.type_string() }}) || ': '
+        || {{ decimal_text('published_lines.points') }} as formula,
+        cast(null as {{ dbt.type_string() }}) as input_period,
+        cast(null as {{ dbt.type_string() }}) as input_rules
     from published_lines
     inner join closing on published_lines.period = closing.period
     where published_lines.rule_id = {{ ppa }}

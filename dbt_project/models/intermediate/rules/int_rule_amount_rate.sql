@@ -12,6 +12,11 @@ scored as (
         rules.rule_id,
         rules.rulebook_version,
         rules.rate,
+        rules.roles as rule_roles,
+        rules.teams as rule_teams,
+        reps.role as rep_role,
+        reps.team_id as rep_team_id,
+        charged.amount * rules.rate as exact_points,
         {{ as_points(round_half_away('charged.amount * rules.rate')) }} as unsigned_points
     from charged
     inner join {{ ref('int_rulebook_calendar') }} as calendar
@@ -21,6 +26,13 @@ scored as (
     inner join {{ ref('stg_validated__reps') }} as reps
         on charged.rep_id = reps.rep_id
     where {{ rule_applies_to('rules', 'reps') }}
+),
+
+lines as (
+    select
+        *,
+        {{ as_points('direction * unsigned_points') }} as points
+    from scored
 )
 
 select
@@ -31,7 +43,7 @@ select
     rulebook_version,
     'sales' as source,
     txn_id as source_id,
-    {{ as_points('direction * unsigned_points') }} as points,
+    points,
     case
         when txn_type = 'sale'
             then
@@ -44,5 +56,19 @@ select
     end as explanation,
     source_file,
     source_row_number,
-    source_file_hash
-from scored
+    source_file_hash,
+    {{ row_derivation(
+        'amount_rate',
+        inputs=[
+            ('txn_type', 'txn_type'), ('amount', 'amount'), ('currency', 'currency'),
+            ('txn_date', 'txn_date'), ('order_id', 'order_id'),
+            ('original_sale_txn_id', "case when txn_type = 'return' then sale_txn_id end"),
+            ('charged_rep_id', 'rep_id'), ('scored_on', 'scored_on'),
+        ] + eligibility_inputs('rule_roles', 'rule_teams', 'rep_role', 'rep_team_id'),
+        parameters=[('rate', rate_text('rate'))] + eligibility_parameters('rule_roles', 'rule_teams'),
+        formula=signed_formula(
+            product_formula('amount', 'amount', 'rate', 'rate', 'exact_points', 'unsigned_points'),
+            'txn_type', 'points'
+        ),
+    ) }}
+from lines

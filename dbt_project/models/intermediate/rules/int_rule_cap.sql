@@ -8,7 +8,9 @@ capped as (
     select
         family_subtotals.*,
         replace(family_subtotals.family, '|', '+') as family_text,
-        rules.limit_points
+        rules.limit_points,
+        rules.roles,
+        rules.teams
     from family_subtotals
     inner join {{ ref('rules') }} as rules
         on
@@ -32,5 +34,13 @@ select
     || {{ decimal_text(as_points('limit_points')) }} || ' - '
     || {{ decimal_text('family_points') }} || ' = '
     || {{ decimal_text(as_points('limit_points - family_points')) }} as explanation,
-    {{ no_lineage() }}
+    {{ no_lineage() }},
+    'cap' as rule_kind,
+    {{ text_record([('family_subtotal', 'family_points')]) }} as inputs,
+    {{ text_record([('family', 'family'), ('limit_points', 'limit_points')]
+        + eligibility_parameters('roles', 'teams')) }} as parameters,
+    'limit ' || {{ decimal_text('limit_points') }} || ' - subtotal ' || {{ decimal_text('family_points') }}
+    || ' = ' || {{ decimal_text(as_points('limit_points - family_points')) }} as formula,
+    period as input_period,
+    family as input_rules
 from capped

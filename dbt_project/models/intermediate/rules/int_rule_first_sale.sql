@@ -56,7 +56,17 @@ select
     || ' = ' || {{ decimal_text(as_points('rules.points')) }} as explanation,
     first_sales.source_file,
     first_sales.source_row_number,
-    first_sales.source_file_hash
+    first_sales.source_file_hash,
+    {{ row_derivation(
+        'first_sale',
+        inputs=[
+            ('txn_type', 'first_sales.txn_type'), ('customer_id', 'first_sales.customer_id'),
+            ('txn_date', 'first_sales.txn_date'), ('rep_id', 'first_sales.rep_id'),
+        ] + eligibility_inputs('rules.roles', 'rules.teams', 'reps.role', 'reps.team_id'),
+        parameters=[('points', 'rules.points')] + eligibility_parameters('rules.roles', 'rules.teams'),
+        formula="'first sale of customer ' || first_sales.customer_id || ' = points ' || "
+            ~ decimal_text(as_points('rules.points')),
+    ) }}
 from first_sales
 inner join {{ ref('int_rulebook_calendar') }} as calendar
     on first_sales.txn_date between calendar.valid_from and calendar.valid_to

@@ -26,7 +26,18 @@ select
     || ' = ' || {{ decimal_text(as_points('score_points.points')) }} as explanation,
     surveys.source_file,
     surveys.source_row_number,
-    surveys.source_file_hash
+    surveys.source_file_hash,
+    {{ row_derivation(
+        'score_points',
+        inputs=[
+            ('score', 'surveys.score'), ('survey_date', 'surveys.survey_date'),
+            ('rep_id', 'surveys.rep_id'),
+        ] + eligibility_inputs('rules.roles', 'rules.teams', 'reps.role', 'reps.team_id'),
+        parameters=[('points_for_score', as_points('score_points.points'))]
+            + eligibility_parameters('rules.roles', 'rules.teams'),
+        formula="'score ' || cast(surveys.score as " ~ dbt.type_string() ~ ") || ' -> points ' || "
+            ~ decimal_text(as_points('score_points.points')),
+    ) }}
 from surveys
 inner join {{ ref('int_rulebook_calendar') }} as calendar
     on surveys.survey_date between calendar.valid_from and calendar.valid_to

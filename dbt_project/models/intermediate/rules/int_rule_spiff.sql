@@ -23,6 +23,12 @@ scored as (
         spiffs.segment,
         base.rule_id as base_rule_id,
         base.rate as base_rate,
+        spiffs.roles as rule_roles,
+        spiffs.teams as rule_teams,
+        reps.role as rep_role,
+        reps.team_id as rep_team_id,
+        customers.segment as customer_segment,
+        charged.amount * base.rate as exact_base_points,
         {{ as_points(round_half_away('charged.amount * base.rate')) }} as base_points
     from charged
     inner join {{ ref('int_rulebook_calendar') }} as calendar
@@ -51,6 +57,10 @@ bonus as (
     select
         *,
         case
+            when multiplier is not null then base_points * (multiplier - 1)
+            else amount * rate
+        end as exact_points,
+        case
             when multiplier is not null
                 then {{ as_points(round_half_away('base_points * (multiplier - 1)')) }}
             else {{ as_points(round_half_away('amount * rate')) }}
@@ -64,6 +74,24 @@ bonus as (
             else {{ money_text('amount') }} || ' ' || currency || ' x ' || {{ rate_text('rate') }}
         end as formula
     from scored
+),
+
+lines as (
+    select
+        *,
+        {{ as_points('direction * unsigned_points') }} as points,
+        case
+            when multiplier is not null
+                then
+                    {{ product_formula(
+                        'amount', 'amount', 'base rate', 'base_rate', 'exact_base_points', 'base_points'
+                    ) }}
+                    || '; ' || {{ decimal_text('base_points') }} || ' x (multiplier '
+                    || {{ rate_text('multiplier') }} || ' - 1) = ' || {{ exact_text('exact_points') }}
+                    || ' -> ' || {{ decimal_text('unsigned_points') }}
+            else {{ product_formula('amount', 'amount', 'rate', 'rate', 'exact_points', 'unsigned_points') }}
+        end as unsigned_formula
+    from bonus
 )
 
 select
@@ -74,7 +102,7 @@ select
     rulebook_version,
     'sales' as source,
     txn_id as source_id,
-    {{ as_points('direction * unsigned_points') }} as points,
+    points,
     case
         when txn_type = 'sale' then 'sale ' || txn_id
         else 'return ' || txn_id || ' of order ' || order_id || ' (sale ' || sale_txn_id || ')'
@@ -87,5 +115,23 @@ select
     || {{ decimal_text('unsigned_points') }} as explanation,
     source_file,
     source_row_number,
-    source_file_hash
-from bonus
+    source_file_hash,
+    {{ row_derivation(
+        'spiff',
+        inputs=[
+            ('txn_type', 'txn_type'), ('amount', 'amount'), ('currency', 'currency'),
+            ('txn_date', 'txn_date'), ('order_id', 'order_id'),
+            ('original_sale_txn_id', "case when txn_type = 'return' then sale_txn_id end"),
+            ('charged_rep_id', 'rep_id'), ('scored_on', 'scored_on'),
+            ('charged_customer_id', 'case when segment is not null then customer_id end'),
+            ('customer_segment', 'case when segment is not null then customer_segment end'),
+        ] + eligibility_inputs('rule_roles', 'rule_teams', 'rep_role', 'rep_team_id'),
+        parameters=[
+            ('base_rule_id', 'base_rule_id'),
+            ('base_rate', 'case when multiplier is not null then ' ~ rate_text('base_rate') ~ ' end'),
+            ('rate', rate_text('rate')), ('multiplier', rate_text('multiplier')),
+            ('window_start', 'window_start'), ('window_end', 'window_end'), ('segment', 'segment'),
+        ] + eligibility_parameters('rule_roles', 'rule_teams'),
+        formula=signed_formula('unsigned_formula', 'txn_type', 'points'),
+    ) }}
+from lines

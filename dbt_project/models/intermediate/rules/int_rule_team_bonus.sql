@@ -51,7 +51,8 @@ reached as (
         bonuses.teams,
         team_net.team_id,
         team_net.net_amount,
-        coalesce(targets.monthly_target, bonuses.default_target) as monthly_target
+        coalesce(targets.monthly_target, bonuses.default_target) as monthly_target,
+        case when targets.monthly_target is null then 'default' else 'team' end as target_of
     from bonuses
     inner join team_net on bonuses.period = team_net.period
     left join {{ ref('team_targets') }} as targets
@@ -63,11 +64,23 @@ reached as (
 ),
 
 sellers as (
-    select distinct
+    select
         period,
-        rep_id
+        rep_id,
+        count(*) as sale_count
     from charged
     where txn_type = 'sale'
+    group by period, rep_id
+),
+
+-- The amount_rate rules of each version: their lines show the sales a team's net amount adds up.
+sales_rules as (
+    select
+        rulebook_version,
+        {{ dbt.listagg('rule_id', "'|'", 'order by rule_id') }} as rule_ids
+    from {{ ref('rules') }}
+    where kind = 'amount_rate'
+    group by rulebook_version
 )
 
 select
@@ -83,8 +96,23 @@ select
     || reached.currency || ' >= target ' || {{ money_text('reached.monthly_target') }} || ' '
     || reached.currency || ' = ' || {{ decimal_text(as_points('reached.points')) }}
         as explanation,
-    {{ no_lineage() }}
+    {{ no_lineage() }},
+    'team_bonus' as rule_kind,
+    {{ text_record([
+        ('team_id', 'reps.team_id'), ('team_net_amount', 'reached.net_amount'),
+        ('currency', 'reached.currency'), ('rep_sale_count', 'sellers.sale_count'),
+    ] + eligibility_inputs('reached.roles', 'reached.teams', 'reps.role', 'reps.team_id')) }} as inputs,
+    {{ text_record([
+        ('points', 'reached.points'), ('monthly_target', 'reached.monthly_target'),
+        ('target_of', 'reached.target_of'),
+    ] + eligibility_parameters('reached.roles', 'reached.teams')) }} as parameters,
+    'net sales ' || {{ decimal_text('reached.net_amount') }} || ' >= target '
+    || {{ decimal_text('reached.monthly_target') }} || ' = points '
+    || {{ decimal_text(as_points('reached.points')) }} as formula,
+    sellers.period as input_period,
+    sales_rules.rule_ids as input_rules
 from sellers
 inner join reps on sellers.rep_id = reps.rep_id
 inner join reached on sellers.period = reached.period and reps.team_id = reached.team_id
+left join sales_rules on reached.rulebook_version = sales_rules.rulebook_version
 where {{ rule_applies_to('reached', 'reps') }}

@@ -1,0 +1,96 @@
+"""Read-only access to a workspace for the audit tools: connections, versions, small queries.
+
+Nothing here writes: the warehouse and the readers' copy are opened read-only, and the audit
+never takes the writer lock (a running close must not be blocked by an auditor).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from orchestration.lib.period import is_period
+from orchestration.lib.workspace import Workspace, WorkspaceBusy
+from orchestration.warehouse.connection import (
+    Warehouse,
+    WarehouseError,
+    is_lock_error,
+    open_database,
+)
+from orchestration.warehouse.published import NothingPublished, open_published
+
+
+class AuditError(Exception):
+    """An audit question that cannot be answered (with what to do about it)."""
+
+
+class WarehouseLocked(AuditError, WorkspaceBusy):
+    """The warehouse is held by a running close: DuckDB allows no reader beside a writer."""
+
+    def __init__(self, workspace: Workspace, detail: str = "") -> None:
+        found = re.search(r"PID (\d+)", detail)
+        if found:
+            pid = found[1]
+        else:
+            try:
+                pid = workspace.lock_file.read_text().strip() or "?"
+            except OSError:
+                pid = "?"
+        Exception.__init__(
+            self,
+            f"the warehouse {workspace.warehouse} is locked by a running jifen close "
+            f"(pid {pid}) or another program writing to it; the audit reads it, so wait for "
+            "the close to finish and run the command again",
+        )
+
+
+class LineNotFound(AuditError, LookupError):
+    pass
+
+
+@contextmanager
+def open_warehouse(workspace: Workspace) -> Iterator[Warehouse]:
+    """The pipeline's warehouse, read-only; a clear error while a close holds it."""
+    if not workspace.warehouse.exists():
+        raise NothingPublished(
+            f"{workspace.home} has no warehouse yet: run `jifen close PERIOD` first"
+        )
+    try:
+        warehouse = open_database(workspace.warehouse, read_only=True)
+    except WarehouseError as error:
+        if is_lock_error(error):
+            raise WarehouseLocked(workspace, str(error)) from None
+        raise
+    with warehouse:
+        yield warehouse
+
+
+open_readers_copy = open_published  # one way to open the readers' copy
+
+
+def marks(values: list | tuple | set) -> str:
+    """``?, ?, ?``: one placeholder per value of an ``in (...)`` list."""
+    return ", ".join("?" for _ in values)
+
+
+def resolve_version(
+    warehouse: Warehouse, period: str, version: int | None, schema: str = "main"
+) -> int:
+    found = warehouse.value(
+        f"select max(version) from {schema}.publications where period = ?"
+        + ("" if version is None else " and version = ?"),
+        [period] if version is None else [period, version],
+    )
+    if found is None:
+        what = f"version {version} of {period}" if version else f"period {period}"
+        raise NothingPublished(f"{what} is not published (see `jifen status`)")
+    return int(found)
+
+
+def period_of(date_text: str | None) -> str | None:
+    """The month a fact row belongs to, from its date as landed (the validation's rule)."""
+    if date_text is None:
+        return None
+    month = date_text.strip()[:7]
+    return month if is_period(month) else None

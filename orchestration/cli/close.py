@@ -1,0 +1,174 @@
+"""Runs of the close's road: ``close`` publishes a version of a period, ``standings`` refreshes
+an open period's provisional leaderboard. Both launch a Dagster job in this process."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from orchestration.cli.output import BUSY, HomeOption, console, err, fail, period_argument
+from orchestration.cli.results import add_ranking_columns, add_ranking_row, print_leaderboard
+from orchestration.lib.workspace import Workspace, WorkspaceBusy
+from orchestration.warehouse.published import NothingPublished, open_published
+
+
+def close(
+    period: Annotated[str, typer.Argument(help="Period to close, YYYY-MM.")],
+    home: HomeOption = None,
+    restate: Annotated[
+        bool, typer.Option(help="Publish a new version of a closed period.")
+    ] = False,
+    reason: Annotated[str, typer.Option(help="Why a restatement is needed (stored).")] = "",
+    error_budget: Annotated[
+        float | None, typer.Option(help="Max quarantined share per source and period (0.05).")
+    ] = None,
+    verbose: Annotated[bool, typer.Option(help="Show the Dagster run's log.")] = False,
+) -> None:
+    """Close a period through Dagster: validate, compute, gate and publish a new version."""
+    if restate and not reason.strip():
+        raise fail('a restatement needs a reason: --reason "<why>"', 2)
+    close_period(
+        Workspace.at(home),
+        period_argument(period),
+        restate=restate,
+        reason=reason,
+        error_budget=error_budget,
+        verbose=verbose,
+    )
+
+
+def close_period(
+    workspace: Workspace,
+    period: str,
+    *,
+    restate: bool = False,
+    reason: str = "",
+    error_budget: float | None = None,
+    verbose: bool = False,
+) -> dict:
+    """Close one period and print its summary; an unchanged re-close answers without Dagster."""
+    from orchestration.publish import unchanged
+
+    started = time.monotonic()
+    if not restate:
+        standing = unchanged.unchanged_version(workspace, period)
+        if standing is not None:
+            console.print(
+                f"[bold]{period}: unchanged (version {standing} stands)[/]: nothing landed or "
+                f"changed since its close ({time.monotonic() - started:.1f} s)"
+            )
+            return {"publication": {"version": standing, "published": False}}
+    from orchestration.defs.launch import run_close
+
+    try:
+        with err.status(f"closing {period} (ingest, validate, dbt, gate, publish)…"):
+            run = run_close(
+                workspace,
+                period,
+                restate=restate,
+                reason=reason,
+                error_budget=error_budget,
+                verbose=verbose,
+            )
+    except WorkspaceBusy as busy:
+        raise fail(str(busy), BUSY) from None
+    if not run.success:
+        message = "\n".join(run.errors) or "the run failed (see `dagster dev` for its logs)"
+        raise fail(f"close of {period} stopped; nothing was published.\n{message}")
+    _print_close_summary(workspace, period, run.metadata, time.monotonic() - started)
+    unchanged.remember(workspace, period, int(run.metadata["publication"]["version"]))
+    return run.metadata
+
+
+def _print_close_summary(workspace: Workspace, period: str, metadata: dict, seconds: float) -> None:
+    _print_inputs(workspace, period, metadata)
+    outcome = metadata.get("publication", {})
+    version = int(outcome.get("version", 0))
+    with open_published(workspace) as published:
+        reps = published.value(
+            "select count(*) from rep_period_points where period = ? and version = ?",
+            [period, version],
+        )
+        tiers = published.rows(
+            "select coalesce(tier, '(none)'), count(*) from rep_period_points "
+            "where period = ? and version = ? group by 1 order by 1",
+            [period, version],
+        )
+    console.print(f"reps: {reps}; tiers: " + ", ".join(f"{t} {n}" for t, n in tiers))
+    print_leaderboard(workspace, period, version, limit=5)
+    console.print(f"[bold]{period}: {outcome.get('outcome', '?')}[/] in {seconds:.1f} s")
+
+
+def _print_inputs(workspace: Workspace, period: str, metadata: dict) -> None:
+    """Rows read, loaded, deduplicated and quarantined per source in the period."""
+    from orchestration.validate.budget import period_counts
+    from orchestration.warehouse.duckdb import connect
+
+    with connect(workspace) as warehouse:
+        counts = period_counts(warehouse, period)
+    table = Table(title=f"inputs for {period} (facts dated in the period; all reference rows)")
+    for column in ("source", "new files", "read", "loaded", "deduplicated", "quarantined"):
+        table.add_column(column, justify="left" if column == "source" else "right")
+    for c in counts:
+        new_files = metadata.get(f"raw_{c.source}", {}).get("files_loaded", 0)
+        table.add_row(
+            c.source,
+            str(new_files),
+            f"{c.read:,}",
+            f"{c.loaded:,}",
+            f"{c.deduplicated:,}",
+            f"{c.quarantined:,}",
+        )
+    console.print(table)
+
+
+def standings(
+    home: HomeOption = None,
+    period: Annotated[
+        str | None, typer.Option(help="Open period, YYYY-MM (default: the current month).")
+    ] = None,
+    refresh: Annotated[bool, typer.Option(help="Recompute before showing.")] = True,
+    limit: Annotated[int, typer.Option(help="Rows to show.")] = 20,
+) -> None:
+    """Provisional leaderboard of an open period (refreshed through Dagster; never a version)."""
+    from datetime import date
+
+    workspace = Workspace.at(home)
+    period = period_argument(period) if period else date.today().strftime("%Y-%m")
+    if refresh:
+        _refresh_standings(workspace, period)
+    try:
+        with open_published(workspace) as published:
+            rows = published.rows(
+                "select as_of, company_rank, rep_id, rep_name, team_id, team_rank, total_points, "
+                "tier from provisional_rep_points where period = ? order by company_rank, rep_id "
+                "limit ?",
+                [period, limit],
+            )
+    except NothingPublished as missing:
+        raise fail(str(missing)) from None
+    if not rows:
+        raise fail(
+            f"no provisional standings for {period}: run `jifen standings --period {period}`"
+        )
+    table = Table(title=f"PROVISIONAL standings {period} as of {rows[0][0]:%Y-%m-%d %H:%M} UTC")
+    add_ranking_columns(table)
+    for _as_of, *ranking in rows:
+        add_ranking_row(table, *ranking)
+    console.print(table)
+    console.print("provisional: not final until the period is closed; never published as a version")
+
+
+def _refresh_standings(workspace: Workspace, period: str) -> None:
+    from orchestration.defs.launch import run_standings
+
+    try:
+        with err.status(f"refreshing provisional standings of {period}…"):
+            run = run_standings(workspace, period)
+    except WorkspaceBusy as busy:
+        raise fail(str(busy), BUSY) from None
+    if not run.success:
+        raise fail("\n".join(run.errors) or "the standings refresh failed")

@@ -1,0 +1,75 @@
+"""``jifen trial``: score a candidate rule book on the loaded data, compare; publish nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from orchestration.cli.output import BUSY, HomeOption, console, err, fail, points_text
+from orchestration.lib.workspace import Workspace, WorkspaceBusy
+
+
+def trial(
+    rules: Annotated[Path, typer.Option("--rules", help="Candidate rule book (YAML).")],
+    periods: Annotated[
+        str, typer.Option("--periods", help="Periods to score, e.g. 2026-07..2026-10.")
+    ],
+    home: HomeOption = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Output folder (default: HOME/trials/<version>-<periods>/)."),
+    ] = None,
+) -> None:
+    """Score a candidate rule book on the loaded data (nothing is published) and compare it
+    with the live rule books: CSV files and an HTML report."""
+    from orchestration.defs.launch import run_trial
+    from orchestration.rulebooks.problems import problems_text
+    from orchestration.trial.score import CandidateRejected, TrialError
+
+    try:
+        with err.status(f"scoring {rules.name} over {periods}…"):
+            outcome, errors = run_trial(Workspace.at(home), rules, periods, out)
+    except WorkspaceBusy as busy:
+        raise fail(str(busy), BUSY) from None
+    except CandidateRejected as rejected:
+        raise fail(f"{rejected.summary}\n{problems_text(rejected.problems)}") from None
+    except TrialError as problem:
+        raise fail(str(problem)) from None
+    if outcome is None:
+        raise fail("\n".join(errors) or "the trial failed to run")
+    for warning in outcome.warnings:
+        err.print(f"[yellow]{warning}[/]", highlight=False)
+    console.print(_comparison(outcome))
+    console.print(f"periods {', '.join(outcome.periods)}; nothing was published")
+    console.print(f"report: {outcome.report}")
+
+
+def _comparison(outcome) -> Table:
+    """Current against candidate: rep-periods, tiers, reward cost and the five rules that move."""
+    table = Table(
+        title=f"trial of {outcome.candidate_version} vs {', '.join(outcome.current_versions)}"
+    )
+    table.add_column("")
+    table.add_column("current", justify="right")
+    table.add_column("candidate", justify="right")
+    table.add_column("difference", justify="right")
+    table.add_row("rep-periods compared", str(outcome.reps_compared), "", "")
+    table.add_row("rep-periods changed", "", "", str(outcome.reps_changed))
+    table.add_row("tier changes", "", "", str(outcome.tier_changes))
+    table.add_row(
+        "reward cost",
+        points_text(outcome.current_cost),
+        points_text(outcome.candidate_cost),
+        f"{outcome.cost_delta:+,.2f}",
+    )
+    for rule in [rule for rule in outcome.rule_deltas if rule.delta][:5]:
+        table.add_row(
+            f"points {rule.rule_id}",
+            points_text(rule.current_points),
+            points_text(rule.candidate_points),
+            f"{rule.delta:+,.2f}",
+        )
+    return table

@@ -1,0 +1,5 @@
+from dagster import Definitions
+
+from orchestration.defs.reports.assets import reports
+
+defs = Definitions(assets=[reports])

@@ -1,0 +1,215 @@
+"""Checks 7 to 13 of docs/sales-program.md ("Order of the checks"): rows compared with rows.
+
+Each check runs on the rows still alive after the checks before it (``alive_<source>``) and
+judges the whole landing history at every close: a later roster may make an earlier
+``unknown_rep`` load, and a corrected row may replace a quarantined one. Reference data keeps
+its current row per key (``validated_reps``, ``validated_customers``).
+
+Manual adjustments are facts judged the same way (docs/workspace.md): a key unique across
+deliveries, a known rep, active on at least one day of the adjustment's month.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+
+import pyarrow as pa
+
+from orchestration.warehouse.connection import Warehouse
+from schemas.contract import SPECS, SourceSpec
+
+
+def check_across_rows(warehouse: Warehouse, progress: Callable[[str], None]) -> None:
+    """Every check across rows, in the contract's order within each source."""
+    for source in ("reps", "customers"):
+        _duplicates(warehouse, SPECS[source], per_delivery=True)
+        _current_snapshot(warehouse, SPECS[source])
+    progress("validating sales and surveys: keys, references, activity, returns")
+    for source in ("sales", "surveys"):
+        _duplicates(warehouse, SPECS[source], per_delivery=False)
+    _duplicate_orders(warehouse)
+    for source in ("sales", "surveys"):
+        _references(warehouse, SPECS[source])
+    _unknown_orders(warehouse)
+    _over_returns(warehouse)
+    progress("validating adjustments: keys, references, activity")
+    _duplicates(warehouse, SPECS["adjustments"], per_delivery=False)
+    _adjustment_references(warehouse, SPECS["adjustments"])
+
+
+def _quarantine(warehouse: Warehouse, source: str, reason: str, select_sql: str) -> None:
+    """``select_sql`` yields (raw_id, detail); those rows leave the alive set."""
+    warehouse.run(f"create or replace temp table hits as {select_sql}")
+    warehouse.run(
+        "insert into validation_status select ?, raw_id, 'quarantined', ?, detail from hits",
+        [source, reason],
+    )
+    warehouse.run(f"delete from alive_{source} where raw_id in (select raw_id from hits)")
+
+
+def _canonical(spec: SourceSpec) -> str:
+    parts = [f"coalesce(cast({column} as varchar), chr(0))" for column in spec.columns]
+    return "concat_ws(chr(31), " + ", ".join(parts) + ")"
+
+
+def _duplicates(warehouse: Warehouse, spec: SourceSpec, per_delivery: bool) -> None:
+    """``duplicate_conflict`` for a key with different values; an identical copy of an
+    earlier row is deduplicated. Reference data compares within one delivery only."""
+    group = f"source_file, {spec.key}" if per_delivery else spec.key
+    warehouse.run(
+        f"create or replace temp table keyed as select raw_id, {group}, source_file as sf, "
+        f"row_number as rn, {_canonical(spec)} as canon from alive_{spec.name}"
+    )
+    _quarantine(
+        warehouse,
+        spec.name,
+        "duplicate_conflict",
+        f"""select raw_id, '{spec.key} ' || {spec.key} || ' has ' || n
+                   || ' rows with different values' as detail
+            from keyed join (
+                select {group}, count(*) as n from keyed group by {group}
+                having count(distinct canon) > 1
+            ) using ({group})""",
+    )
+    warehouse.run(
+        f"""create or replace temp table dups as
+            select raw_id, {spec.key} from (
+                select raw_id, {spec.key}, row_number() over (
+                    partition by {group} order by sf, rn) as position
+                from keyed
+                where raw_id in (select raw_id from alive_{spec.name})
+            ) where position > 1"""
+    )
+    warehouse.run(
+        "insert into validation_status select ?, raw_id, 'deduplicated', null, "
+        f"'identical to an earlier row with {spec.key} ' || {spec.key} from dups",
+        [spec.name],
+    )
+    warehouse.run(f"delete from alive_{spec.name} where raw_id in (select raw_id from dups)")
+
+
+def _current_snapshot(warehouse: Warehouse, spec: SourceSpec) -> None:
+    """The current row of each key: from the latest delivery (file name order) that has one."""
+    warehouse.run(
+        f"""create or replace table validated_{spec.name} as
+            select * exclude (position) from (
+                select *, row_number() over (
+                    partition by {spec.key} order by source_file desc, row_number desc
+                ) as position
+                from alive_{spec.name}
+            ) where position = 1 order by {spec.key}"""
+    )
+
+
+def _duplicate_orders(warehouse: Warehouse) -> None:
+    _quarantine(
+        warehouse,
+        "sales",
+        "duplicate_order",
+        """select raw_id, 'order ' || order_id || ' already sold by ' || first_txn as detail
+           from (
+               select raw_id, order_id,
+                      row_number() over (partition by order_id order by txn_date, txn_id) as n,
+                      first_value(txn_id) over (
+                          partition by order_id order by txn_date, txn_id) as first_txn
+               from alive_sales where txn_type = 'sale'
+           ) where n > 1""",
+    )
+
+
+def _references(warehouse: Warehouse, spec: SourceSpec) -> None:
+    date = spec.period_date
+    _quarantine(
+        warehouse,
+        spec.name,
+        "unknown_rep",
+        f"""select raw_id, 'rep ' || rep_id || ' is not in the loaded reps' as detail
+            from alive_{spec.name} where rep_id not in (select rep_id from validated_reps)""",
+    )
+    _quarantine(
+        warehouse,
+        spec.name,
+        "unknown_customer",
+        f"""select raw_id, 'customer ' || customer_id || ' is not in the loaded customers'
+                   as detail
+            from alive_{spec.name}
+            where customer_id not in (select customer_id from validated_customers)""",
+    )
+    _quarantine(
+        warehouse,
+        spec.name,
+        "rep_inactive",
+        f"""select f.raw_id, 'rep ' || f.rep_id || ' is active ' || cast(r.hire_date as varchar)
+                   || '..' || coalesce(cast(r.leave_date as varchar), '') || ', not on '
+                   || cast(f.{date} as varchar) as detail
+            from alive_{spec.name} f join validated_reps r using (rep_id)
+            where f.{date} < r.hire_date or f.{date} > r.leave_date""",
+    )
+
+
+def _adjustment_references(warehouse: Warehouse, spec: SourceSpec) -> None:
+    """A known rep, active on at least one day of the adjustment's month ("active in the
+    period": hire_date <= last day and leave_date empty or >= first day)."""
+    month = spec.period_month
+    _quarantine(
+        warehouse,
+        spec.name,
+        "unknown_rep",
+        f"""select raw_id, 'rep ' || rep_id || ' is not in the loaded reps' as detail
+            from alive_{spec.name} where rep_id not in (select rep_id from validated_reps)""",
+    )
+    _quarantine(
+        warehouse,
+        spec.name,
+        "rep_inactive",
+        f"""select f.raw_id, 'rep ' || f.rep_id || ' is active ' || cast(r.hire_date as varchar)
+                   || '..' || coalesce(cast(r.leave_date as varchar), '')
+                   || ', not on any day of ' || f.{month} as detail
+            from alive_{spec.name} f join validated_reps r using (rep_id)
+            where r.hire_date > last_day(cast(f.{month} || '-01' as date))
+               or r.leave_date < cast(f.{month} || '-01' as date)""",
+    )
+
+
+def _unknown_orders(warehouse: Warehouse) -> None:
+    _quarantine(
+        warehouse,
+        "sales",
+        "unknown_order",
+        """select raw_id, 'return of order ' || order_id || ' which has no loaded sale' as detail
+           from alive_sales
+           where txn_type = 'return'
+             and order_id not in (select order_id from alive_sales where txn_type = 'sale')""",
+    )
+
+
+def _over_returns(warehouse: Warehouse) -> None:
+    """Returns of an order in (txn_date, txn_id) order; the one that crosses is not counted."""
+    rows = warehouse.rows(
+        """select r.raw_id, r.order_id, r.amount, s.amount
+           from alive_sales r join alive_sales s
+             on s.order_id = r.order_id and s.txn_type = 'sale'
+           where r.txn_type = 'return'
+           order by r.order_id, r.txn_date, r.txn_id"""
+    )
+    crossing: list[tuple[int, str]] = []
+    current, returned = None, Decimal(0)
+    for raw_id, order_id, amount, sold in rows:
+        if order_id != current:
+            current, returned = order_id, Decimal(0)
+        if returned + amount > sold:
+            crossing.append(
+                (
+                    raw_id,
+                    f"returns of order {order_id} would reach {returned + amount} > sold {sold}",
+                )
+            )
+        else:
+            returned += amount
+    table = pa.table(
+        {"raw_id": [r for r, _ in crossing], "detail": [d for _, d in crossing]},
+        schema=pa.schema([("raw_id", pa.int64()), ("detail", pa.string())]),
+    )
+    with warehouse.registered("crossing", table):
+        _quarantine(warehouse, "sales", "over_return", "select raw_id, detail from crossing")
