@@ -20,6 +20,7 @@ import pytest
 from conftest import write_csv
 from typer.testing import CliRunner
 
+from orchestration.audit import write_audit_pack
 from orchestration.audit.trace import trace_line
 from orchestration.cli import app
 from orchestration.defs.launch import run_close
@@ -302,3 +303,15 @@ def test_jifen_rules_check_names_the_line_of_a_wrong_field(tmp_path: Path):
         result.output
     )
     assert f"line {sdr} (rules[3].points): rule SDR_CUSTOMERS has no points" in result.output
+
+
+def test_the_audit_pack_explains_the_kind_and_its_fingerprint_holds(closed, tmp_path):
+    write_audit_pack(closed, "2026-07", None, tmp_path)
+    pack = tmp_path / "jifen-audit-2026-07-v1"
+    readme = (pack / "README.md").read_text(encoding="utf-8")
+    assert "**NO**" not in readme  # the pack's rule rows give the published input fingerprint
+    assert "**distinct_customers lines** (`ACTIVE_CUSTOMERS`, `SDR_CUSTOMERS`;" in readme
+    assert (
+        "- `ACTIVE_CUSTOMERS` (distinct_customers): `points` 20.00; `default_target` 1000.00;"
+        in (readme)
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from orchestration.reports.rulebook import KIND_ORDER
 from orchestration.rulebooks.model import Rule, RuleBook
 from schemas.published import CHAINED_FIELDS, VERSIONED
 
@@ -132,16 +133,6 @@ amount is above 0 and at least the rule's `min_amount` (column `default_target` 
 `rulebook/rules.csv`; empty: any amount above 0); the line is the rule's `points` times the
 customers counted, for an eligible rep with at least one.""",
 }
-KIND_ORDER = (
-    "amount_rate",
-    "spiff",
-    "first_sale",
-    "score_points",
-    "cap",
-    "gate",
-    "team_bonus",
-    "distinct_customers",
-)
 MANUAL_STEP = """\
 **MANUAL_ADJUSTMENT lines** (`source` = `adjustments`): the approved adjustment's row of
 `landing/adjustments/<source_file>` (its `adjustment_id` is the line's `source_id`, its `period`

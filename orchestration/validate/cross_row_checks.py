@@ -118,8 +118,7 @@ def _duplicate_orders(warehouse: Warehouse) -> None:
     )
 
 
-def _references(warehouse: Warehouse, spec: SourceSpec) -> None:
-    date = spec.period_date
+def _unknown_reps(warehouse: Warehouse, spec: SourceSpec) -> None:
     _quarantine(
         warehouse,
         spec.name,
@@ -127,6 +126,11 @@ def _references(warehouse: Warehouse, spec: SourceSpec) -> None:
         f"""select raw_id, 'rep ' || rep_id || ' is not in the loaded reps' as detail
             from alive_{spec.name} where rep_id not in (select rep_id from validated_reps)""",
     )
+
+
+def _references(warehouse: Warehouse, spec: SourceSpec) -> None:
+    date = spec.period_date
+    _unknown_reps(warehouse, spec)
     _quarantine(
         warehouse,
         spec.name,
@@ -152,13 +156,7 @@ def _adjustment_references(warehouse: Warehouse, spec: SourceSpec) -> None:
     """A known rep, active on at least one day of the adjustment's month ("active in the
     period": hire_date <= last day and leave_date empty or >= first day)."""
     month = spec.period_month
-    _quarantine(
-        warehouse,
-        spec.name,
-        "unknown_rep",
-        f"""select raw_id, 'rep ' || rep_id || ' is not in the loaded reps' as detail
-            from alive_{spec.name} where rep_id not in (select rep_id from validated_reps)""",
-    )
+    _unknown_reps(warehouse, spec)
     _quarantine(
         warehouse,
         spec.name,

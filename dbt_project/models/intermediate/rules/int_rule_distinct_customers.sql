@@ -28,7 +28,7 @@ counting_rules as (
         on periods.rulebook_version = rules.rulebook_version and rules.kind = 'distinct_customers'
 ),
 
--- Rules first: a rule book without the kind reads no sales here.
+-- Rules first: under a rule book without the kind nothing is summed.
 customer_net as (
     select
         counting_rules.period,
