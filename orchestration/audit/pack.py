@@ -48,7 +48,6 @@ from schemas.published import CHAINED_FIELDS, INTERNAL, VERSIONED
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 REFERENCE_SOURCES = tuple(name for name, spec in SPECS.items() if spec.period_column is None)
-PERSONAL_FIELDS = {"customers": ("customer_name",)}
 WITHHELD = "(withheld: personal data)"
 LATER = "loaded when this version was published (a ledger line uses it); quarantined since"
 COUNT_FIELDS = ("rows_read", "rows_loaded", "rows_deduplicated", "rows_quarantined")
@@ -505,7 +504,7 @@ def _quarantine(warehouse: Warehouse, period: str, files: set, paid: set) -> lis
         scope = _scope(source, month, period)
         if scope is None:
             continue
-        personal = [f for f in PERSONAL_FIELDS.get(source, ()) if values.get(f)]
+        personal = [f for f in SPECS[source].personal if values.get(f)]
         if personal:
             values.update({field: WITHHELD for field in personal})
             raw = json.dumps(values, ensure_ascii=False, separators=(",", ":"))

@@ -16,8 +16,10 @@ from datetime import date
 from orchestration.lib.period import is_period
 from orchestration.reports.data import Row
 from orchestration.warehouse.connection import Warehouse
+from schemas.contract import SPECS
 
-DATE_FIELDS = ("txn_date", "survey_date")
+# the columns that date a fact row (schemas/contract.py)
+DATE_FIELDS = tuple(spec.period_date for spec in SPECS.values() if spec.period_date)
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 

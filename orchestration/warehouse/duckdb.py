@@ -33,7 +33,7 @@ def _ddl() -> list[str]:
             period VARCHAR, as_of TIMESTAMP, rep_id VARCHAR, rep_name VARCHAR, team_id VARCHAR,
             total_points DECIMAL(18,2), tier VARCHAR, company_rank BIGINT, team_rank BIGINT)"""
     )
-    # What each period's results were last computed from (orchestration/defs/points/marks.py).
+    # What each period's results were last computed from (orchestration/points/marks.py).
     statements.append(
         """create table if not exists period_marks (
             period VARCHAR, mark VARCHAR, recorded_at TIMESTAMP, run_id VARCHAR)"""
