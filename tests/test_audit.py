@@ -42,7 +42,7 @@ from orchestration.warehouse.published import NothingPublished
 
 PERIODS = ["2026-07", "2026-08"]
 CENT = Decimal("0.01")
-# The contract's rule book 2026.1 (points-program.md, section 3).
+# The contract's rule book 2026.1 (docs/sales-program.md#rules).
 RATE = Decimal("0.01")
 NEW_CUSTOMER = Decimal("50.00")
 CAP = Decimal("3000.00")
