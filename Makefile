@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOME_DIR ?= workspace
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: setup browser demo test lint format ui docs bench clean
+.PHONY: setup browser postgres demo test lint format ui serve docs bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,7 +21,7 @@ demo: setup
 	$(BIN)/jifen demo --home $(HOME_DIR)
 
 ## Lint (ruff, sqlfluff) and the whole test-suite.
-test: setup browser lint
+test: setup browser postgres lint
 	$(BIN)/python -m pytest -q
 
 ## The report tests use a real headless browser: Debian's chromium and CJK fonts, installed when
@@ -32,6 +32,15 @@ browser:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    chromium fonts-noto-cjk >/dev/null) || echo "could not install chromium"; \
 	else echo "no chromium: browser tests will be skipped (apt-get install chromium fonts-noto-cjk)"; fi
+
+## The served daemon's PostgreSQL test starts a throw-away server from Debian's postgresql
+## package, installed like the browser when we are root (CI is); elsewhere that test skips.
+postgres:
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    postgresql >/dev/null) || echo "could not install postgresql"; \
+	else echo "no postgresql: its test will be skipped (apt-get install postgresql)"; fi
 
 lint: setup
 	$(BIN)/ruff check .
@@ -46,6 +55,11 @@ format: setup
 ui: setup
 	JIFEN_HOME=$(abspath $(HOME_DIR)) DAGSTER_HOME=$(abspath $(HOME_DIR))/state/dagster \
 	  $(BIN)/dagster dev -m orchestration.definitions
+
+## jifen as a service (docs/operations.md, "Running in production"): Dagster webserver and
+## daemon on the workspace, the monthly close, daily standings and landing sensor running.
+serve: setup
+	$(BIN)/jifen serve --home $(HOME_DIR)
 
 ## The benchmark (docs/benchmarks.md): floor vs close at 100k, 1M and 10M sales rows a month.
 SCALES ?= 100k,1m,10m

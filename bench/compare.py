@@ -1,6 +1,7 @@
 """The floor's results against the ones a close published for the same period: per-rep totals,
 tiers and ranks, rule subtotals, and the quarantine per (source, reason). Prior-period
-adjustments, which the floor does not compute, are left out of the close's side."""
+adjustments, which the floor does not compute, are left out of the close's side, and so is the
+quarantine of the sources the floor does not validate (the loyalty program's)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 from bench.files import sql_text
 
 PPA = "PRIOR_PERIOD_ADJUSTMENT"
+FLOOR_SOURCES = ("reps", "customers", "sales", "surveys")  # what floor_validation.sql validates
 
 TOTALS = """
 with close as (
@@ -72,7 +74,11 @@ def _published(published_db: Path, period: str, floor_dir: Path) -> tuple[dict, 
     with duckdb.connect(str(published_db), read_only=True) as con:
         totals = con.execute(TOTALS.format(**names)).fetchone()
         rules = con.execute(RULE_MISMATCHES.format(**names)).fetchone()[0]
-        quarantine = con.execute("select source, reason, count(*) from quarantine group by all")
+        quarantine = con.execute(
+            "select source, reason, count(*) from quarantine where list_contains(?, source) "
+            "group by all",
+            [list(FLOOR_SOURCES)],
+        )
         close_quarantine = {
             (source, reason): rows for source, reason, rows in quarantine.fetchall()
         }

@@ -20,6 +20,8 @@ ID_COLUMNS = {
     "customers": ("customer_id",),
     "sales": ("txn_id", "order_id", "rep_id", "customer_id"),
     "surveys": ("survey_id", "rep_id", "customer_id", "order_id"),
+    "members": ("customer_id",),
+    "redemptions": ("redemption_id", "customer_id"),
 }
 
 

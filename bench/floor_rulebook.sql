@@ -34,6 +34,13 @@ set variable tiers_types = {
     'rulebook_version': 'varchar', 'tier': 'varchar', 'min_points': 'decimal(18,2)',
     'reward': 'varchar', 'cash_value': 'decimal(18,2)'
 };
+-- The loyalty program's book: read and typed, but the floor scores the sales program only.
+set variable loyalty_rulebooks_types = {
+    'rulebook_version': 'varchar', 'effective_from': 'date', 'earn_amount': 'decimal(18,2)',
+    'welcome_points': 'integer', 'frequency_orders': 'integer', 'frequency_bonus': 'integer',
+    'redemption_unit': 'integer', 'unit_value': 'decimal(18,2)', 'monthly_limit': 'integer',
+    'expiry_months': 'integer', 'description': 'varchar'
+};
 
 -- A seed with its declared types (an empty field is NULL, as in dbt's seeds).
 create or replace temp macro seed(name) as table
@@ -48,7 +55,8 @@ select 'rulebooks' as seed, unnest(struct_keys(getvariable('rulebooks_types'))) 
 union all select 'rules', unnest(struct_keys(getvariable('rules_types')))
 union all select 'score_points', unnest(struct_keys(getvariable('score_points_types')))
 union all select 'team_targets', unnest(struct_keys(getvariable('team_targets_types')))
-union all select 'tiers', unnest(struct_keys(getvariable('tiers_types')));
+union all select 'tiers', unnest(struct_keys(getvariable('tiers_types')))
+union all select 'loyalty_rulebooks', unnest(struct_keys(getvariable('loyalty_rulebooks_types')));
 
 select error(
     'the floor does not implement ' || seed || ' column ' || column_name || ' (value ' || value
@@ -73,6 +81,7 @@ create or replace temp table rules as from seed('rules');
 create or replace temp table score_points as from seed('score_points');
 create or replace temp table team_targets as from seed('team_targets');
 create or replace temp table tiers as from seed('tiers');
+create or replace temp table loyalty_rulebooks as from seed('loyalty_rulebooks');
 
 select error('the floor does not implement rule kind ' || kind || ' (rule ' || rule_id || ')')
 from rules

@@ -172,7 +172,8 @@ class Bench:
         for month in history:
             land(base, home, month)
         if copies and history:
-            replicate(base, home, copies, set(history), history, ("customers",))
+            # the replicas' customer master and members (the first member export holds them all)
+            replicate(base, home, copies, set(history), history, ("customers", "members"))
         scale["history_rows"] = landing_rows(home / "landing")
         if not history:
             return 0.0

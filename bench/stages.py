@@ -11,6 +11,7 @@ from bench.measure import Measured
 
 STAGES = ("ingest", "validate", "dbt build", "gate+publish", "other steps")
 STEP_STAGES = {
+    "unread_landing_files": "ingest",  # the scan of landing/ for files no source reads
     "validated_inputs": "validate",
     "points_models": "dbt build",
     "quality_gate": "gate+publish",

@@ -13,11 +13,12 @@ from functools import cache
 import pandas as pd
 import pandera.pandas as pa
 
-from schemas.contract import PROGRAM_CURRENCY, SourceSpec
+from schemas.contract import PROGRAM_CURRENCY, REDEMPTION_UNIT, SourceSpec
 
 DECIMAL_TEXT = r"^[+-]?(?:\d+(?:\.\d+)?|\.\d+)$"
 INTEGER_TEXT = r"^[+-]?\d+$"
 MAX_INTEGER_DIGITS = 16  # DECIMAL(18,2)
+MAX_POINTS_DIGITS = 9  # redemption points fit INTEGER (docs/decisions.md, "Loyalty sources")
 
 
 @cache
@@ -139,10 +140,50 @@ def score_range(low: int = 1, high: int = 5) -> pa.Check:
     )
 
 
+def redemption_points() -> pa.Check:
+    """A whole number > 0, a multiple of the redemption unit, below 10^9 (judged on its value:
+    ``+0200`` is 200). Empty and unparsable text passes (``missing_field``, ``bad_type``)."""
+
+    def check(series: pd.Series) -> pd.Series:
+        whole = series.str.fullmatch(INTEGER_TEXT).fillna(False).astype(bool)
+        digits = series.where(whole, "").str.lstrip("+-").str.lstrip("0")
+        short = digits.str.len() <= MAX_POINTS_DIGITS
+        value = pd.to_numeric(digits.where(short & (digits != ""), "0")).astype("int64")
+        positive = ~series.str.startswith("-") & (value > 0)
+        ok = short & positive & (value % REDEMPTION_UNIT == 0)
+        return _empty(series) | ~whole | ok
+
+    return pa.Check(
+        check,
+        name="bad_points",
+        error=f"bad_points: points must be a positive multiple of {REDEMPTION_UNIT} below 10^9",
+    )
+
+
+def date_range(first: str, last: str) -> pa.Check:
+    """Row-wide: ``last`` is not earlier than ``first``. Judged only when both are real dates
+    (an empty ``last`` is open-ended; a broken date is ``bad_type``); ISO text orders as dates."""
+
+    def check(frame: pd.DataFrame) -> pd.Series:
+        dates = pd.concat([frame[first], frame[last]]).drop_duplicates()
+        real = {value: _is_calendar_date(value) for value in dates}
+        judged = frame[first].map(real).astype(bool) & frame[last].map(real).astype(bool)
+        return ~judged | (frame[last] >= frame[first])
+
+    return pa.Check(
+        check,
+        name="bad_date_range",
+        error=f"bad_date_range: {last} is earlier than {first}",
+    )
+
+
 def schema_for(
-    spec: SourceSpec, extra: dict[str, list[pa.Check]] | None = None
+    spec: SourceSpec,
+    extra: dict[str, list[pa.Check]] | None = None,
+    row_wide: list[pa.Check] | None = None,
 ) -> pa.DataFrameSchema:
-    """The pandera schema of one source: text columns with checks in contract order."""
+    """The pandera schema of one source: text columns with checks in contract order, then the
+    checks that compare columns of one row (``row_wide``)."""
     enums = dict(spec.enums)
     columns = {}
     for column in spec.columns:
@@ -161,4 +202,4 @@ def schema_for(
             checks.append(one_of(enums[column]))
         checks.extend((extra or {}).get(column, []))
         columns[column] = pa.Column(str, checks=checks, nullable=False, coerce=False)
-    return pa.DataFrameSchema(columns, strict=False, name=spec.name)
+    return pa.DataFrameSchema(columns, checks=row_wide or [], strict=False, name=spec.name)

@@ -97,7 +97,35 @@ Facts keyed by ``adjustment_id`` across deliveries. Unlike the four sources of t
 landing folder is optional: people key adjustments in when there are any.
 """
 
-SPECS = {spec.name: spec for spec in (REPS, CUSTOMERS, SALES, SURVEYS, ADJUSTMENTS)}
+MEMBERS = SourceSpec(
+    name="members",
+    columns=("customer_id", "card_id", "enrolled_date", "left_date"),
+    key="customer_id",
+    optional=("left_date",),
+    dates=("enrolled_date", "left_date"),
+    snapshot=True,
+    personal=("card_id",),
+    landing_optional=True,
+)
+"""Loyalty members (docs/loyalty-program.md): reference data delivered as snapshots, like
+customers. A workspace without members/ files has no loyalty program."""
+REDEMPTIONS = SourceSpec(
+    name="redemptions",
+    columns=("redemption_id", "customer_id", "redeemed_date", "points", "reward"),
+    key="redemption_id",
+    dates=("redeemed_date",),
+    integers=("points",),
+    period_date="redeemed_date",
+    landing_optional=True,
+)
+"""Loyalty redemptions: facts keyed by ``redemption_id`` across deliveries; ``points`` a
+positive multiple of ``REDEMPTION_UNIT``."""
+REDEMPTION_UNIT = 100  # the contract's redemption unit (points of one coupon): bad_points
+LOYALTY_SOURCES = (MEMBERS.name, REDEMPTIONS.name)  # without them, no loyalty program
+
+SPECS = {
+    spec.name: spec for spec in (REPS, CUSTOMERS, SALES, SURVEYS, ADJUSTMENTS, MEMBERS, REDEMPTIONS)
+}
 """Every landing source, in the order the pipeline and its reports list them. Everything that
 handles sources one by one (landing folders, ingest and validation assets, pandera schemas,
 warehouse tables, the generator) iterates this."""

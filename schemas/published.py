@@ -15,11 +15,136 @@ class PublishedTable:
     columns: tuple[tuple[str, str], ...]  # (name, DuckDB type) after period, version
     order_by: str
     candidate: str  # the dbt mart holding the period's candidate rows
+    program: str = "sales"  # loyalty tables are never restated: a restatement carries them over
 
     @property
     def column_names(self) -> tuple[str, ...]:
         return ("period", "version", *(name for name, _ in self.columns))
 
+
+# The customer loyalty program (docs/loyalty-program.md#published-tables): published by the same
+# close, in the same version, as the sales program's tables; empty without members.
+LOYALTY = (
+    PublishedTable(
+        "loyalty_ledger",
+        (
+            ("line_id", "VARCHAR"),
+            ("customer_id", "VARCHAR"),
+            ("kind", "VARCHAR"),
+            ("event_date", "DATE"),
+            ("points", "BIGINT"),
+            ("lot_id", "VARCHAR"),
+            ("source", "VARCHAR"),
+            ("source_id", "VARCHAR"),
+            ("rulebook_version", "VARCHAR"),
+            ("explanation", "VARCHAR"),
+            ("late", "BOOLEAN"),
+            ("source_file", "VARCHAR"),
+            ("source_row_number", "BIGINT"),
+            ("source_file_hash", "VARCHAR"),
+        ),
+        "period, version, customer_id, line_id",
+        "loyalty_ledger",
+        "loyalty",
+    ),
+    PublishedTable(
+        "member_balances",
+        (
+            ("customer_id", "VARCHAR"),
+            ("opening_points", "BIGINT"),
+            ("prior_period_adjustment", "BIGINT"),
+            ("earned", "BIGINT"),
+            ("reversed", "BIGINT"),
+            ("redeemed", "BIGINT"),
+            ("expired", "BIGINT"),
+            ("forfeited", "BIGINT"),
+            ("closing_points", "BIGINT"),
+            ("debt_points", "BIGINT"),
+            ("expiring_next_month", "BIGINT"),
+            ("liability_cny", "DECIMAL(18,2)"),
+        ),
+        "period, version, customer_id",
+        "member_balances",
+        "loyalty",
+    ),
+    PublishedTable(
+        "redemption_register",
+        (
+            ("redemption_id", "VARCHAR"),
+            ("customer_id", "VARCHAR"),
+            ("redeemed_date", "DATE"),
+            ("points", "BIGINT"),
+            ("value_cny", "DECIMAL(18,2)"),
+            ("reward", "VARCHAR"),
+            ("late", "BOOLEAN"),
+        ),
+        "period, version, redemption_id",
+        "redemption_register",
+        "loyalty",
+    ),
+    PublishedTable(
+        "loyalty_adjustments",
+        (
+            ("customer_id", "VARCHAR"),
+            ("prior_period_adjustment", "BIGINT"),
+            ("late_rows", "VARCHAR"),
+        ),
+        "period, version, customer_id",
+        "loyalty_adjustments",
+        "loyalty",
+    ),
+    PublishedTable(
+        "member_offers",
+        (
+            ("customer_id", "VARCHAR"),
+            ("offer", "VARCHAR"),
+            ("points", "BIGINT"),
+            ("detail", "VARCHAR"),
+        ),
+        "period, version, customer_id",
+        "member_offers",
+        "loyalty",
+    ),
+    PublishedTable(
+        "member_lots",
+        (
+            ("customer_id", "VARCHAR"),
+            ("lot_id", "VARCHAR"),
+            ("earned_on", "DATE"),
+            ("expires_on", "DATE"),
+            ("remaining_points", "BIGINT"),
+            ("rulebook_version", "VARCHAR"),
+        ),
+        "period, version, customer_id, lot_id",
+        "member_lots",
+        "loyalty",
+    ),
+    PublishedTable(
+        "loyalty_kpis",
+        (
+            ("opening_points", "BIGINT"),
+            ("prior_period_adjustment", "BIGINT"),
+            ("closing_points", "BIGINT"),
+            ("debt_points", "BIGINT"),
+            ("members", "BIGINT"),
+            ("new_members", "BIGINT"),
+            ("purchasing_members", "BIGINT"),
+            ("points_earned", "BIGINT"),
+            ("points_reversed", "BIGINT"),
+            ("points_redeemed", "BIGINT"),
+            ("points_expired", "BIGINT"),
+            ("points_forfeited", "BIGINT"),
+            ("outstanding_points", "BIGINT"),
+            ("liability_cny", "DECIMAL(18,2)"),
+            ("redemption_value_cny", "DECIMAL(18,2)"),
+            ("breakage_rate_12m", "DECIMAL(18,4)"),
+            ("member_sales_share", "DECIMAL(18,4)"),
+        ),
+        "period, version",
+        "loyalty_kpis",
+        "loyalty",
+    ),
+)
 
 VERSIONED = (
     PublishedTable(
@@ -87,6 +212,7 @@ VERSIONED = (
         "period, version, source, source_file",
         "candidate_publication_inputs",
     ),
+    *LOYALTY,
 )
 
 # Internal tables kept with every version in the warehouse's history only (schema
@@ -118,6 +244,67 @@ INTERNAL = (
         ),
         "period, version, line_period, line_id",
         "int_ledger_derivations",
+    ),
+    # The redemptions each loyalty close accepted for the first time: never again quarantined
+    # (the coupon was issued), whatever later data says (docs/loyalty-program.md).
+    PublishedTable(
+        "loyalty_accepted_redemptions",
+        (("redemption_id", "VARCHAR"),),
+        "period, version, redemption_id",
+        "int_loyalty_newly_accepted",
+        "loyalty",
+    ),
+)
+
+# The loyalty walk of the latest loyalty close (every line it wrote and the lots it left), kept
+# so that the next close books late data as `late` lines and resumes members without new events.
+# Replaced by each loyalty close; not published (the published ledger carries every line).
+LOYALTY_STATE = (
+    PublishedTable(
+        "loyalty_walk_lines",
+        (
+            ("customer_id", "VARCHAR"),
+            ("kind", "VARCHAR"),
+            ("event_date", "DATE"),
+            ("points", "BIGINT"),
+            ("lot_id", "VARCHAR"),
+            ("source", "VARCHAR"),
+            ("source_id", "VARCHAR"),
+            ("rulebook_version", "VARCHAR"),
+            ("line_seq", "BIGINT"),
+        ),
+        "period, version, customer_id, event_date, line_seq",
+        "int_loyalty_lines",
+        "loyalty",
+    ),
+    PublishedTable(
+        "loyalty_walk_states",
+        (
+            ("customer_id", "VARCHAR"),
+            ("debt", "BIGINT"),
+            ("next_seq", "BIGINT"),
+            ("month", "VARCHAR"),
+            ("month_redeemed", "BIGINT"),
+            ("events_digest", "VARCHAR"),
+        ),
+        "period, version, customer_id",
+        "int_loyalty_states",
+        "loyalty",
+    ),
+    PublishedTable(
+        "loyalty_walk_lots",
+        (
+            ("customer_id", "VARCHAR"),
+            ("lot_id", "VARCHAR"),
+            ("seq", "BIGINT"),
+            ("earned_on", "DATE"),
+            ("expires_on", "DATE"),
+            ("remaining", "BIGINT"),
+            ("rulebook_version", "VARCHAR"),
+        ),
+        "period, version, customer_id, seq",
+        "int_loyalty_lots",
+        "loyalty",
     ),
 )
 

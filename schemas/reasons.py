@@ -1,9 +1,14 @@
-"""Quarantine reason codes of the default program, in the order the checks run.
+"""Quarantine reason codes of both programs, in the order the checks run.
 
-A row with several problems is quarantined once, under the first code of this list.
+A row with several problems is quarantined once, under the first code of this list. The loyalty
+program's codes (docs/loyalty-program.md) keep its contract's order among the sales program's:
+its row-level codes close the row-level block, ``not_member`` follows the checks across rows, and
+the last two are judged later, in the ledger walk, never by validation.
 """
 
 from __future__ import annotations
+
+from schemas.contract import REDEMPTION_UNIT
 
 REASONS = (
     "missing_field",
@@ -12,6 +17,8 @@ REASONS = (
     "bad_amount",
     "bad_currency",
     "score_out_of_range",
+    "bad_date_range",
+    "bad_points",
     "duplicate_conflict",
     "duplicate_order",
     "unknown_rep",
@@ -19,8 +26,13 @@ REASONS = (
     "rep_inactive",
     "unknown_order",
     "over_return",
+    "not_member",
+    "over_redemption_limit",
+    "insufficient_points",
 )
-ROW_LEVEL = REASONS[:6]  # decided by one row alone (pandera)
+ROW_LEVEL = REASONS[: REASONS.index("duplicate_conflict")]  # decided by one row alone (pandera)
+# Business outcomes of the loyalty walk: in the quarantine, never under the error budget.
+WALK_LEVEL = ("over_redemption_limit", "insufficient_points")
 RANK = {reason: position for position, reason in enumerate(REASONS)}
 
 DESCRIPTIONS = {
@@ -38,4 +50,11 @@ DESCRIPTIONS = {
     "(an adjustment: no active day in its month)",
     "unknown_order": "a return whose order_id has no loaded sale",
     "over_return": "returns of the order would exceed the sale's amount",
+    "bad_date_range": "a member's left_date is earlier than enrolled_date",
+    "bad_points": f"redemption points <= 0, not a multiple of {REDEMPTION_UNIT} or 10^9 or more",
+    "not_member": "the customer is not a member on redeemed_date",
+    "over_redemption_limit": "the member's accepted redemptions of the calendar month would "
+    "exceed the monthly limit (judged in the ledger walk)",
+    "insufficient_points": "the member's available points are fewer than the redemption's "
+    "(judged in the ledger walk)",
 }

@@ -276,7 +276,7 @@ def test_the_ingest_asset_accepts_a_missing_optional_folder_only(base_landing):
     from orchestration.defs.resources import WorkspaceResource
 
     assets = {a.key.path[-1]: a for a in ingest_assets}
-    assert set(OPTIONAL_SOURCES) == {"adjustments"}
+    assert set(OPTIONAL_SOURCES) == {"adjustments", "members", "redemptions"}
     base_landing.landing_dir("adjustments").rmdir()
     resources = {"workspace": WorkspaceResource(home=str(base_landing.home))}
     result = materialize(

@@ -20,6 +20,7 @@ ENGINES = (
     "ingest",
     "validate",
     "points",
+    "loyalty",
     "gate",
     "publish",
     "reports",
@@ -28,6 +29,8 @@ ENGINES = (
     "audit",
     "rulebooks",
     "generate",
+    "alerts",
+    "progress",
 )
 # Libraries that belong to the wiring layer only: engines stay plain Python.
 WIRING_LIBRARIES = ("dagster", "dagster_dbt")

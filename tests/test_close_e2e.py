@@ -15,7 +15,7 @@ import polars
 import pyarrow.parquet as pq
 import pytest
 from conftest import write_csv
-from oracle.contract import compute
+from oracle.contract import SOURCES, compute
 from typer.testing import CliRunner
 
 from orchestration.cli import app
@@ -53,8 +53,12 @@ def test_every_month_closes_and_publishes_version_1(closed):
 
 def test_published_results_match_an_independent_implementation(closed):
     ws, _ = closed
-    oracle = compute(ws.landing, MONTHS)
-    for period in MONTHS:
+    assert_agrees_with_the_oracle(ws, MONTHS)
+
+
+def assert_agrees_with_the_oracle(ws: Workspace, months: list[str]) -> None:
+    oracle = compute(ws.landing, months)
+    for period in months:
         got = {
             rep: (team, total, tier, company, team_rank)
             for rep, team, total, tier, company, team_rank in published(
@@ -91,12 +95,68 @@ def test_published_results_match_an_independent_implementation(closed):
     quarantine = {
         (s, f, r, reason)
         for s, f, r, reason in published(
-            ws, "select source, source_file, row_number, reason from quarantine"
+            ws,
+            # the sales program's sources: the loyalty program's have their own oracle
+            "select source, source_file, row_number, reason from quarantine "
+            "where list_contains(?, source)",
+            [list(SOURCES)],
         )
     }
     assert quarantine == {
         (q.source, q.source_file, q.row_number, q.reason) for q in oracle.quarantine
     }
+
+
+def test_deliveries_sent_compressed_and_as_workbooks_agree_with_the_oracle(tmp_path):
+    """One delivery of each source gzip-compressed and another as .xlsx with typed cells."""
+    ws = Workspace.at(tmp_path / "home").prepare()
+    generate(ws.home, seed=11, months=MONTHS[:2])
+    sent = send_compressed_and_as_workbooks(ws.landing)
+    # one close validates every landed row (the quarantine is compared whole) and pays July
+    run = run_close(ws, "2026-07")
+    assert run.success, run.errors
+    assert run.metadata["unread_landing_files"]["files_not_read"] == 0
+    with duckdb.connect(str(ws.warehouse), read_only=True) as con:
+        formats = dict(
+            con.execute("select source_file, file_format from ingested_files").fetchall()
+        )
+    assert {name: formats[name] for name in sent} == sent
+    assert_agrees_with_the_oracle(ws, ["2026-07"])
+
+
+def send_compressed_and_as_workbooks(landing: Path) -> dict[str, str]:
+    """Per source of the oracle, the first CSV delivery gzip-compressed and the first Parquet
+    one as a workbook (dates as date cells, numbers as number cells); the names sent, with the
+    format each is ingested as."""
+    import gzip
+
+    from oracle.contract import SOURCES
+
+    sent = {}
+    for source in SOURCES:
+        files = sorted((landing / source).iterdir())
+        plain = next(path for path in files if path.suffix == ".csv")
+        compressed = plain.with_name(plain.name + ".gz")
+        compressed.write_bytes(gzip.compress(plain.read_bytes(), mtime=0))
+        plain.unlink()
+        typed = next(path for path in files if path.suffix == ".parquet")
+        workbook = typed.with_suffix(".xlsx")
+        write_workbook(workbook, source, pq.read_table(typed).to_pylist())
+        typed.unlink()
+        sent |= {compressed.name: "csv.gz", workbook.name: f"xlsx (sheet {source})"}
+    return sent
+
+
+def write_workbook(path: Path, sheet: str, rows: list[dict]) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = sheet
+    book.active.append(list(rows[0]))
+    for row in rows:
+        # as Excel holds them: money a double, a date a date cell, a score a number, text
+        book.active.append([float(v) if isinstance(v, Decimal) else v for v in row.values()])
+    book.save(path)
 
 
 def test_the_sample_data_exercises_every_reason_code_and_tier(closed):

@@ -39,6 +39,7 @@ from orchestration.rulebooks.seeds import in_effect, read_folder
 FIXTURES = Path(__file__).parent / "fixtures" / "rulebooks"
 DEFAULT = REPO_RULEBOOKS / "2026.1.yaml"
 CANDIDATE = REPO_RULEBOOKS / "examples" / "2026.2-candidate.yaml"
+LOYALTY = REPO_RULEBOOKS / "loyalty-2026.1.yaml"
 runner = CliRunner()
 
 SKELETON = """\
@@ -130,7 +131,7 @@ def test_the_default_and_the_candidate_books_are_valid():
 
 
 def test_the_examples_folder_is_not_live(workspace: Workspace):
-    assert rulebook_files(workspace) == [DEFAULT]
+    assert rulebook_files(workspace) == [DEFAULT, LOYALTY]
 
 
 def test_the_skeleton_is_valid(tmp_path: Path):
@@ -745,7 +746,7 @@ def test_compile_workspace_compiles_repository_and_workspace_books(workspace: Wo
     workspace.rulebooks.mkdir(parents=True)
     shutil.copy(FIXTURES / "minimal.yaml", workspace.rulebooks / "9.0.yaml")
     shutil.copy(CANDIDATE, workspace.rulebooks / "notes.yml")  # not *.yaml: not a rule book
-    assert rulebook_files(workspace) == [DEFAULT, workspace.rulebooks / "9.0.yaml"]
+    assert rulebook_files(workspace) == [DEFAULT, LOYALTY, workspace.rulebooks / "9.0.yaml"]
     assert compile_workspace(workspace) == workspace.seeds
     rows = (workspace.seeds / "rulebooks.csv").read_text().splitlines()
     assert [row.split(",")[:2] for row in rows[1:]] == [

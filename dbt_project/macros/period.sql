@@ -12,3 +12,7 @@
 {% macro period_end() -%}
     cast('{{ env_var("JIFEN_PERIOD_END", "1900-01-31") }}' as date)
 {%- endmacro %}
+
+{% macro previous_period_label() -%}
+    '{{ env_var("JIFEN_PREVIOUS_PERIOD", "1899-12") }}'
+{%- endmacro %}

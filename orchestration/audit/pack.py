@@ -457,8 +457,9 @@ def _inputs_check(
         return None
     rows = warehouse.rows(
         "select source, source_file, file_hash, rows_read, rows_loaded, rows_deduplicated, "
-        "rows_quarantined from published.publication_inputs where period = ? and version = ?",
-        [publication["period"], publication["version"]],
+        "rows_quarantined from published.publication_inputs where period = ? and version = ? "
+        "and source <> ?",  # files no source reads are recorded, not ingested
+        [publication["period"], publication["version"], store.NOT_READ],
     )
     files = {tuple(row[:3]) for row in rows}
     listed = {tuple(row[:3]) for row in manifest if row[-1] == "ingested"}

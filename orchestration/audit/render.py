@@ -16,7 +16,7 @@ def trace_text(trace: dict, indent: str = "") -> list[str]:
     ]
     out += _derivation_text(trace, indent + "  ")
     if trace.get("landed"):
-        out += _landed_text(trace["landed"], indent + "  ")
+        out += landed_text(trace["landed"], indent + "  ")
     if trace.get("derived_from"):
         out.append(f"{indent}  derived from {trace['derived_from']}")
     for late in trace.get("late_rows", []):
@@ -48,7 +48,7 @@ def _values(indent: str, name: str, values: dict[str, str]) -> list[str]:
     return [f"{indent}{name}: " + ", ".join(f"{key} {value}" for key, value in values.items())]
 
 
-def _landed_text(landed: dict, indent: str) -> list[str]:
+def landed_text(landed: dict, indent: str) -> list[str]:
     file = landed.get("file") or {}
     state = "unchanged" if file.get("matches") else "CHANGED OR MISSING"
     return [
@@ -67,7 +67,7 @@ def _late_text(late: dict, indent: str) -> list[str]:
     if late.get("derivation"):
         out.append(f"{indent}  derivation: {late['derivation']['formula']}")
     if late.get("landed"):
-        out += _landed_text(late["landed"], indent + "  ")
+        out += landed_text(late["landed"], indent + "  ")
     for row in late.get("quarantined", []):
         out.append(
             f"{indent}  quarantined: {row['source_file']} row {row['row_number']} "

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from orchestration.cli import audit, close, data, report, results, trial
+from orchestration.cli import audit, close, data, report, results, serve, trial
 from orchestration.cli.rules import rules_app
 
 app = typer.Typer(
@@ -32,6 +32,7 @@ COMMANDS = (  # in the order ``jifen --help`` lists them
     ("verify-chain", audit.verify_chain),
     ("report", report.report),
     ("demo", data.demo),
+    ("serve", serve.serve),
 )
 for name, command in COMMANDS:
     app.command(name)(command)

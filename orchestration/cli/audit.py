@@ -33,25 +33,44 @@ def verify(
         console.print(
             f"{outcome.period} v{outcome.version}: identical — every published row "
             "was reproduced from the recorded inputs"
+            + ("" if outcome.version == 1 else " (loyalty tables: see below)")
         )
-        return
-    console.print(f"[bold red]{outcome.period} v{outcome.version}: differences[/]")
-    for line in outcome.differences:
-        console.print(f"  - {line}")
-    raise typer.Exit(1)
+    else:
+        console.print(f"[bold red]{outcome.period} v{outcome.version}: differences[/]")
+        for line in outcome.differences:
+            console.print(f"  - {line}", markup=False, highlight=False)
+    for note in getattr(outcome, "notes", []):
+        console.print(f"  note: {note}", markup=False, highlight=False)
+    if not outcome.identical:
+        raise typer.Exit(1)
 
 
 def trace(
-    line: Annotated[str, typer.Option("--line", help="Ledger line id, e.g. SALES:X0001234.")],
+    line: Annotated[
+        str,
+        typer.Option(
+            "--line", help="Ledger line id, e.g. SALES:X0001234 or PURCHASE:S1@PURCHASE:S1."
+        ),
+    ],
     period: Annotated[str, typer.Option("--period", help="Period, YYYY-MM.")],
     home: HomeOption = None,
     version: Annotated[int | None, typer.Option(help="Version (default: latest).")] = None,
+    customer: Annotated[
+        str | None,
+        typer.Option("--customer", help="A loyalty line's customer (names it among several)."),
+    ] = None,
 ) -> None:
-    """Walk one ledger line back to the raw values as landed (derived lines to their inputs)."""
+    """Walk one ledger line (sales points or loyalty) back to the raw values as landed (derived
+    lines to their inputs, an expiry or forfeit to the lot it empties)."""
     from orchestration.audit import AuditError, trace_line
+    from orchestration.audit.loyalty_trace import is_loyalty_line, trace_loyalty_line
 
+    workspace, month = Workspace.at(home), period_argument(period)
     try:
-        result = trace_line(Workspace.at(home), line, period_argument(period), version)
+        if customer is not None or is_loyalty_line(workspace, line, month, version):
+            result = trace_loyalty_line(workspace, line, month, version, customer)
+        else:
+            result = trace_line(workspace, line, month, version)
     except (AuditError, NothingPublished, WorkspaceBusy) as problem:
         raise fail(str(problem)) from None
     console.print(f"{result['period']} v{result['version']}")
@@ -62,9 +81,11 @@ def trace(
 
 def _print_trace(trace: dict) -> None:
     """The recorded derivation, the landed row and the inputs (orchestration/audit/render.py)."""
+    from orchestration.audit.loyalty_render import loyalty_trace_text
     from orchestration.audit.render import trace_text
 
-    for text in trace_text(trace):
+    texts = loyalty_trace_text(trace) if trace.get("program") == "loyalty" else trace_text(trace)
+    for text in texts:
         problem = text.lstrip().startswith("problem:")
         console.print(text, style="red" if problem else None, markup=False, highlight=False)
 

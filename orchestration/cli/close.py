@@ -7,10 +7,16 @@ import time
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from orchestration.cli.output import BUSY, HomeOption, console, err, fail, period_argument
-from orchestration.cli.results import add_ranking_columns, add_ranking_row, print_leaderboard
+from orchestration.cli.results import (
+    add_ranking_columns,
+    add_ranking_row,
+    print_leaderboard,
+    print_unread,
+)
 from orchestration.lib.workspace import Workspace, WorkspaceBusy
 from orchestration.warehouse.published import NothingPublished, open_published
 
@@ -26,6 +32,13 @@ def close(
         float | None, typer.Option(help="Max quarantined share per source and period (0.05).")
     ] = None,
     verbose: Annotated[bool, typer.Option(help="Show the Dagster run's log.")] = False,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            help="Stop when a file under landing/ is not read by any source (as the workspace "
+            "setting strict_landing = true in settings.toml)."
+        ),
+    ] = False,
 ) -> None:
     """Close a period through Dagster: validate, compute, gate and publish a new version."""
     if restate and not reason.strip():
@@ -37,6 +50,7 @@ def close(
         reason=reason,
         error_budget=error_budget,
         verbose=verbose,
+        strict=strict,
     )
 
 
@@ -48,11 +62,13 @@ def close_period(
     reason: str = "",
     error_budget: float | None = None,
     verbose: bool = False,
+    strict: bool = False,
 ) -> dict:
     """Close one period and print its summary; an unchanged re-close answers without Dagster."""
     from orchestration.publish import unchanged
 
     started = time.monotonic()
+    not_read = _unread_or_stop(workspace, period, strict)
     if not restate:
         standing = unchanged.unchanged_version(workspace, period)
         if standing is not None:
@@ -60,11 +76,14 @@ def close_period(
                 f"[bold]{period}: unchanged (version {standing} stands)[/]: nothing landed or "
                 f"changed since its close ({time.monotonic() - started:.1f} s)"
             )
+            print_unread([(unread.path, unread.reason) for unread in not_read])
             return {"publication": {"version": standing, "published": False}}
+    from orchestration.cli.progress import RunDisplay
     from orchestration.defs.launch import run_close
 
+    display = RunDisplay(err, f"closing {period}")
     try:
-        with err.status(f"closing {period} (ingest, validate, dbt, gate, publish)…"):
+        with display.showing() as progress:
             run = run_close(
                 workspace,
                 period,
@@ -72,9 +91,11 @@ def close_period(
                 reason=reason,
                 error_budget=error_budget,
                 verbose=verbose,
+                progress=progress,
             )
     except WorkspaceBusy as busy:
         raise fail(str(busy), BUSY) from None
+    display.print_times()
     if not run.success:
         message = "\n".join(run.errors) or "the run failed (see `dagster dev` for its logs)"
         raise fail(f"close of {period} stopped; nothing was published.\n{message}")
@@ -83,8 +104,27 @@ def close_period(
     return run.metadata
 
 
+def _unread_or_stop(workspace: Workspace, period: str, strict: bool) -> list:
+    """The landing files no source reads; under --strict (or the workspace setting) any of them
+    stops the close here, before anything runs."""
+    from orchestration.ingest.unread import stop_message, unread_files
+    from orchestration.lib.settings import SettingsError, load_settings
+
+    found = unread_files(workspace)
+    try:
+        strict = strict or load_settings(workspace).strict_landing
+    except SettingsError as error:
+        raise fail(escape(str(error))) from None
+    if found and strict:
+        stopped = f"close of {period} stopped; nothing was published.\n{stop_message(found)}"
+        raise fail(escape(stopped))
+    return found
+
+
 def _print_close_summary(workspace: Workspace, period: str, metadata: dict, seconds: float) -> None:
     _print_inputs(workspace, period, metadata)
+    not_read = metadata.get("unread_landing_files", {}).get("not_read") or []
+    print_unread([(unread["file"], unread["reason"]) for unread in not_read])
     outcome = metadata.get("publication", {})
     version = int(outcome.get("version", 0))
     with open_published(workspace) as published:
@@ -104,11 +144,11 @@ def _print_close_summary(workspace: Workspace, period: str, metadata: dict, seco
 
 def _print_inputs(workspace: Workspace, period: str, metadata: dict) -> None:
     """Rows read, loaded, deduplicated and quarantined per source in the period."""
-    from orchestration.validate.budget import period_counts
+    from orchestration.validate.budget import listed_counts, period_counts
     from orchestration.warehouse.duckdb import connect
 
     with connect(workspace) as warehouse:
-        counts = period_counts(warehouse, period)
+        counts = listed_counts(period_counts(warehouse, period))
     table = Table(title=f"inputs for {period} (facts dated in the period; all reference rows)")
     for column in ("source", "new files", "read", "loaded", "deduplicated", "quarantined"):
         table.add_column(column, justify="left" if column == "source" else "right")

@@ -31,6 +31,9 @@ def generate(
     reps: Annotated[int, typer.Option(help="Number of sales reps.")] = 40,
     sales_per_rep_month: Annotated[int, typer.Option(help="Sales rows per rep and month.")] = 20,
     dirty_rate: Annotated[float, typer.Option(help="Share of rows with a problem.")] = 0.01,
+    loyalty: Annotated[
+        bool, typer.Option(help="Also the loyalty program's members/ and redemptions/.")
+    ] = True,
 ) -> None:
     """Write realistic synthetic landing files (CSV and Parquet) into the workspace."""
     from orchestration.generate import generate as write
@@ -45,6 +48,7 @@ def generate(
             reps=reps,
             sales_per_rep_month=sales_per_rep_month,
             dirty_rate=dirty_rate,
+            loyalty=loyalty,
             progress=lambda message: status.update(message),
         )
     summary = ", ".join(f"{key} {value:,}" for key, value in counts.items())

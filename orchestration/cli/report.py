@@ -22,6 +22,9 @@ def report(
             help="Per-rep statements (default: when a period has at most 5,000 reps).",
         ),
     ] = None,
+    lang: Annotated[
+        str | None, typer.Option(help="Language of the pages: zh or en (default: $JIFEN_LANG, en).")
+    ] = None,
 ) -> None:
     """Write the HTML reports (close reports, statements, quarterly summaries) again."""
     from orchestration.reports import render_reports
@@ -32,6 +35,8 @@ def report(
             workspace.published_db,
             workspace.reports_dir,
             [period_argument(p) for p in period or []] or None,
+            statements=statements,
+            lang=lang,
         )
     except (FileNotFoundError, ValueError) as problem:
         raise fail(str(problem)) from None

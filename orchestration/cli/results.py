@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from orchestration.cli.output import HomeOption, console, fail, period_argument, points_text
@@ -48,6 +49,21 @@ def status(home: HomeOption = None) -> None:
             f"{read:,}",
             f"{quarantined:,}",
         )
+    console.print(table)
+    from orchestration.ingest.unread import unread_files
+
+    print_unread([(unread.path, unread.reason) for unread in unread_files(workspace)])
+
+
+def print_unread(files: list[tuple[str, str]]) -> None:
+    """Files under landing/ that no source reads, with the reason (nothing when there are none)."""
+    if not files:
+        return
+    table = Table(title=f"not read: {len(files)} file(s) under landing/ that no source reads")
+    for column in ("file", "reason"):
+        table.add_column(column)
+    for path, reason in files:
+        table.add_row(escape(f"landing/{path}"), escape(reason))
     console.print(table)
 
 
@@ -91,16 +107,27 @@ def add_ranking_row(table: Table, rank, rep, name, team, team_rank, total, tier)
 
 
 def explain(
-    rep: Annotated[str, typer.Option("--rep", help="Rep id.")],
     period: Annotated[str, typer.Option("--period", help="Period, YYYY-MM.")],
+    rep: Annotated[str | None, typer.Option("--rep", help="Rep id.")] = None,
+    customer: Annotated[
+        str | None, typer.Option("--customer", help="Loyalty member's customer id.")
+    ] = None,
     home: HomeOption = None,
     version: Annotated[int | None, typer.Option(help="Version (default: latest).")] = None,
 ) -> None:
-    """Every ledger line of a rep and period, and the total they sum to."""
+    """Every ledger line of a rep (--rep) or loyalty member (--customer) in a period, and the
+    total they sum to (a member's: with its lots and their expiry days)."""
+    if (rep is None) == (customer is None):
+        raise fail("give one of --rep REP or --customer CUSTOMER", code=2)
     period = period_argument(period)
     try:
         with open_published(Workspace.at(home)) as published:
             version = resolve_version(published, period, version)
+            if customer is not None:
+                from orchestration.cli.member import explain_member
+
+                explain_member(published, customer, period, version)
+                return
             lines = published.rows(
                 "select line_id, rule_id, rulebook_version, source, source_id, points, explanation,"
                 " source_file, source_row_number from points_ledger "

@@ -1,4 +1,5 @@
-"""``jifen rules``: check, list, compile and promote rule books (a Typer sub-app)."""
+"""``jifen rules``: check, list, compile and promote rule books of both programs (a Typer
+sub-app): the sales program's and the loyalty program's (``program: loyalty``)."""
 
 from __future__ import annotations
 
@@ -16,9 +17,10 @@ from orchestration.rulebooks.live import (
     check_in_workspace,
     compile_repository,
     compile_workspace_result,
+    effective_spans,
     list_versions,
 )
-from orchestration.rulebooks.model import RuleBook
+from orchestration.rulebooks.model import LOYALTY_PARAMETERS, LoyaltyBook, RuleBook
 from orchestration.rulebooks.problems import Problem, RulebookError, Severity
 from orchestration.rulebooks.promotion import promote
 from orchestration.rulebooks.workspace_facts import ClosedPeriodsUnknown
@@ -70,11 +72,26 @@ def _summary(book: RuleBook) -> None:
     console.print("tiers: " + "; ".join(tiers), highlight=False)
 
 
+def _loyalty_summary(book: LoyaltyBook) -> None:
+    console.print(
+        f"[bold]loyalty rule book {book.version}[/] ({book.file}), in effect from "
+        f"{book.effective_from}: {book.description}",
+        highlight=False,
+    )
+    table = Table(title=f"parameters of {book.version}")
+    for column in ("parameter", "value", "meaning"):
+        table.add_column(column)
+    for parameter in LOYALTY_PARAMETERS:
+        meaning = parameter.meaning.split(", e.g.")[0]
+        table.add_row(parameter.name, str(getattr(book, parameter.name)), meaning)
+    console.print(table)
+
+
 def _compiled(result: CompileResult) -> None:
     changed = ", ".join(result.written) or "nothing changed"
     removed = f"; removed stale {', '.join(result.removed)}" if result.removed else ""
     console.print(
-        f"compiled {', '.join(result.versions)} into {result.folder}/ "
+        f"compiled {', '.join([*result.versions, *result.loyalty_versions])} into {result.folder}/ "
         f"(written: {changed}{removed})",
         highlight=False,
     )
@@ -85,7 +102,7 @@ def check(
     file: Annotated[Path, typer.Argument(help="The rule book YAML to check.")],
     home: HomeOption = None,
 ) -> None:
-    """Check a rule book together with the workspace's others; print every problem."""
+    """Check a rule book (sales or loyalty) with the workspace's others; print every problem."""
     if not file.is_file():
         raise fail(f"{file} is not a file")
     report = check_in_workspace(file, Workspace.at(home))
@@ -97,13 +114,19 @@ def check(
     )
     if book is not None:
         _summary(book)
+    loyalty = next(
+        (b for b in report.loyalty_books if b.source and b.source.resolve() == file.resolve()),
+        None,
+    )
+    if loyalty is not None:
+        _loyalty_summary(loyalty)
     warnings = f", {len(report.warnings)} warning(s)" if report.warnings else ""
     console.print(f"[bold green]{file}: no errors[/]{warnings}", highlight=False)
 
 
 @rules_app.command("list")
 def list_command(home: HomeOption = None) -> None:
-    """The live rule book versions: effective dates, source files, in effect until."""
+    """The live rule book versions of both programs: effective dates, in effect until, files."""
     workspace = Workspace.at(home)
     versions, report = list_versions(workspace)
     table = Table(title=f"rule books of {workspace.home}")
@@ -115,6 +138,14 @@ def list_command(home: HomeOption = None) -> None:
             info.version, info.effective_from.isoformat(), until, str(info.rules), info.file
         )
     console.print(table)
+    if report.loyalty_books:
+        loyalty = Table(title=f"loyalty rule books of {workspace.home}")
+        for column in ("version", "effective from", "in effect until", "file"):
+            loyalty.add_column(column)
+        for book, until in effective_spans(report.loyalty_books):
+            last = until.isoformat() if until else "(open)"
+            loyalty.add_row(book.version, book.effective_from.isoformat(), last, book.file)
+        console.print(loyalty)
     if not report.ok:
         _print_problems(report.errors)
         raise fail(f"{len(report.errors)} problem(s) in the live rule books: they do not compile")

@@ -20,6 +20,7 @@ from orchestration.lib.workspace import Workspace
 if TYPE_CHECKING:
     from dagster import DagsterEvent, ExecuteInProcessResult
 
+    from orchestration.progress import Tracker
     from orchestration.trial.run import TrialResult
     from orchestration.verify.recompute import Verification
 
@@ -51,12 +52,13 @@ def execute_job(
     period: str | None = None,
     verbose: bool = False,
     log_file: Path | None = None,
+    progress: Tracker | None = None,
 ) -> ExecuteInProcessResult:
     """Execute ``job_name`` with ``ops`` config (for ``period``'s partition when given).
 
     The run's stdout (dbt's own log) goes to ``log_file`` unless ``verbose``; Dagster's log
-    shows only with ``verbose``. Raises ``WorkspaceBusy`` before Dagster loads when another
-    process holds the workspace."""
+    shows only with ``verbose``; ``progress`` hears the run's events as they happen. Raises
+    ``WorkspaceBusy`` before Dagster loads when another process holds the workspace."""
     workspace.prepare().export_env()
     with workspace.writer_lock():
         from dagster import DagsterInstance
@@ -68,6 +70,11 @@ def execute_job(
             "ops": ops,
             "loggers": {"console": {"config": {"log_level": "INFO" if verbose else "CRITICAL"}}},
         }
+        if progress is not None:
+            from orchestration.defs.progress import progress_logger
+
+            job = job.with_logger_defs({**job.loggers, "progress": progress_logger(progress)})
+            run_config["loggers"]["progress"] = {}
         tags = {"jifen/trigger": "cli", "jifen/job": job_name}
         if period is not None:
             tags["jifen/period"] = period
@@ -122,22 +129,30 @@ def run_close(
     reason: str = "",
     error_budget: float | None = None,
     verbose: bool = False,
+    progress: Tracker | None = None,
 ) -> CloseRun:
-    """Close a period: the ``close`` job for its partition."""
+    """Close a period: the ``close`` job for its partition (``progress`` hears its events)."""
     ops: dict[str, Any] = {"publication": {"config": {"restate": restate, "reason": reason}}}
     if error_budget is not None:
         ops["validated_inputs"] = {"config": {"error_budget": error_budget}}
-    return _run_period(workspace, "close", period, ops, verbose=verbose)
+    return _run_period(workspace, "close", period, ops, verbose=verbose, progress=progress)
 
 
 def run_standings(workspace: Workspace, period: str, *, verbose: bool = False) -> CloseRun:
     """Refresh the provisional standings of an open period: the ``provisional`` job."""
-    ops = {"validated_inputs": {"config": {"error_budget": 1.0}}}  # standings show, never stop
-    return _run_period(workspace, "provisional", period, ops, verbose=verbose)
+    from orchestration.defs.standings import PROVISIONAL_OPS  # loads Dagster
+
+    return _run_period(workspace, "provisional", period, PROVISIONAL_OPS, verbose=verbose)
 
 
 def _run_period(
-    workspace: Workspace, job_name: str, period: str, ops: dict[str, Any], *, verbose: bool
+    workspace: Workspace,
+    job_name: str,
+    period: str,
+    ops: dict[str, Any],
+    *,
+    verbose: bool,
+    progress: Tracker | None = None,
 ) -> CloseRun:
     """A partitioned job for one period, with the metadata each asset materialized."""
     from orchestration.defs.partitions import monthly_partitions  # loads Dagster
@@ -158,6 +173,7 @@ def _run_period(
         period=period,
         verbose=verbose,
         log_file=log_dir / f"{job_name}-{period}.log",
+        progress=progress,
     )
     run = CloseRun(period, result.success, result.run_id, failure_texts(result))
     for event in result.all_events:

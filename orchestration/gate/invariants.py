@@ -8,7 +8,12 @@ meaning lives in its dbt model); it checks invariants that any correct result sa
   ``min_points`` up to the next tier's);
 - ranks follow totals as ``RANK()`` orders them (``marts/rep_period_points.sql``);
 - the reward list pays each tier what the tier seed says;
-- the number of reps stays within a band of the previous published period's.
+- the number of reps stays within a band of the previous published period's;
+- the loyalty program's identities (docs/loyalty-program.md): each member's balance is the sum of
+  its walk's lines and its lots' remaining points minus its debt; closing = opening +
+  prior-period adjustment + the period's activity; the period's ledger lines move the balance from
+  opening to closing and its late lines sum to the adjustment; the KPIs are the balances' sums
+  and open where the previous period closed.
 
 GX runs on small frames built from the candidate marts (one row per rule, or per rep), never on
 ledger lines: that keeps it cheap at any scale. Amounts travel as integer cents and integers stay
@@ -134,6 +139,50 @@ from rep_period_points as results
 full outer join reward_list as rewards
     on results.period = rewards.period and results.rep_id = rewards.rep_id
 left join closing_tiers on results.tier = closing_tiers.tier
+"""
+
+# One row: how many members break each loyalty identity (counted in SQL, one row whatever the
+# number of members; GX judges the counts).
+LOYALTY_SQL = """
+with lines as (
+    select customer_id, sum(points) as points from int_loyalty_lines group by customer_id
+),
+lots as (
+    select customer_id, sum(remaining) as points from int_loyalty_lots group by customer_id
+),
+ledger as (
+    select customer_id, sum(points) as moved,
+           sum(case when late then points else 0 end) as late_points
+    from loyalty_ledger group by customer_id
+),
+members as (
+    select b.*, coalesce(l.points, 0) as walked, coalesce(t.points, 0) as lot_points,
+           coalesce(g.moved, 0) as moved, coalesce(g.late_points, 0) as late_points
+    from member_balances b
+    left join lines l using (customer_id)
+    left join lots t using (customer_id)
+    left join ledger g using (customer_id)
+),
+previous_kpis as (
+    select k.closing_points from published.loyalty_kpis k
+    join stg_published__previous_loyalty_close c using (period, version)
+)
+select
+    count(*) as members,
+    count(*) filter (where closing_points <> walked) as balance_not_sum_of_lines,
+    count(*) filter (where closing_points <> lot_points - debt_points) as balance_not_lots_minus_debt,
+    count(*) filter (where closing_points <> opening_points + prior_period_adjustment + earned
+                     + reversed + redeemed + expired + forfeited) as closing_not_rolled_forward,
+    count(*) filter (where moved <> closing_points - opening_points) as ledger_not_movement,
+    count(*) filter (where late_points <> prior_period_adjustment) as late_lines_not_adjustment,
+    count(*) filter (where earned < 0 or reversed > 0 or redeemed > 0 or expired > 0
+                     or forfeited > 0 or debt_points < 0) as wrong_signs,
+    (select count(*) from loyalty_kpis k
+     where k.closing_points <> (select coalesce(sum(closing_points), 0) from member_balances)
+        or k.opening_points <> (select coalesce(sum(opening_points), 0) from member_balances)
+        or k.opening_points <> coalesce((select closing_points from previous_kpis),
+                                        k.opening_points)) as kpis_not_balance_sums
+from members
 """
 
 PREVIOUS_REPS_SQL = """
@@ -301,6 +350,19 @@ def _reward_list(e, reference: Reference) -> list:
     ]
 
 
+def _loyalty(e, reference: Reference) -> list:
+    counted = (
+        "balance_not_sum_of_lines",
+        "balance_not_lots_minus_debt",
+        "closing_not_rolled_forward",
+        "ledger_not_movement",
+        "late_lines_not_adjustment",
+        "wrong_signs",
+        "kpis_not_balance_sums",
+    )
+    return [e.ExpectColumnValuesToBeBetween(column=c, min_value=0, max_value=0) for c in counted]
+
+
 # Each suite: the SQL of its frame, and its expectations (new ones at every run: a GX
 # expectation belongs to one suite).
 SUITES = {
@@ -309,6 +371,7 @@ SUITES = {
     "tiers": (TIERS_SQL, _tiers),
     "ranks": (RANKS_SQL, _ranks),
     "reward_list": (REWARDS_SQL, _reward_list),
+    "loyalty": (LOYALTY_SQL, _loyalty),
 }
 
 

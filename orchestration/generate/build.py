@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from orchestration.generate.draft import Draft
+from orchestration.generate.members import draw_members
 from orchestration.generate.planted_duplicates import plant_duplicates
+from orchestration.generate.planted_members import Outsiders, plant_members
+from orchestration.generate.planted_redemptions import (
+    plant_redemption_duplicates,
+    plant_redemptions,
+)
 from orchestration.generate.planted_reference import plant_random_reference, plant_reference
 from orchestration.generate.planted_sales import plant_random_sale, plant_sales
 from orchestration.generate.planted_surveys import plant_random_survey, plant_surveys
+from orchestration.generate.redemptions import draw_redemptions, number_redemptions
 from orchestration.generate.roster import draw_roster
 from orchestration.generate.rows import S_SORT, S_TXN, V_ID, V_SORT
 from orchestration.generate.sales import draw_late_sales, draw_month, draw_return_after_leave
@@ -27,7 +34,22 @@ def build(draft: Draft) -> list[LandingFile]:
     assign_ids(draft)
     if draft.dirty:
         plant_duplicates(draft)
+    if draft.loyalty:
+        draw_loyalty(draft)
     return serialise(draft)
+
+
+def draw_loyalty(draft: Draft) -> None:
+    """Members and redemptions, from the finished sales and their own random stream."""
+    draw_members(draft)
+    draw_redemptions(draft)
+    if draft.dirty:
+        outsiders = Outsiders(draft)
+        plant_members(draft, outsiders)
+        plant_redemptions(draft, outsiders)
+    number_redemptions(draft)
+    if draft.dirty:
+        plant_redemption_duplicates(draft)
 
 
 def plant_to_dirty_rate(draft: Draft) -> None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from orchestration.generate.customers import Customer
+    from orchestration.generate.members import Member
     from orchestration.generate.roster import Rep
 
 # Calibration against rule book 2026.1: a typical rep sells ~60k CNY a month (600 points),
@@ -23,7 +24,15 @@ MEAN_SALE_FACTOR = 1.6  # E[segment factor * lognormal(0, 0.8)] for the customer
 
 
 class Draft:
-    def __init__(self, seed: int, months: list[str], reps: int, spm: int, dirty_rate: float):
+    def __init__(
+        self,
+        seed: int,
+        months: list[str],
+        reps: int,
+        spm: int,
+        dirty_rate: float,
+        loyalty: bool = True,
+    ):
         self.rng = random.Random(seed)
         self.months: list[tuple[str, int, int, int]] = []  # (YYYY-MM, first, last day, days)
         for ym in months:
@@ -65,6 +74,15 @@ class Draft:
         self.rep_width = self.rep_no = 0
         # keys that fail a check, for planted facts to refer to (``planted_reference``)
         self.ghost_rep = self.ghost_cust_enum = self.ghost_cust_missing = ""
+        # the loyalty program (``members``, ``redemptions``): a stream of its own, so the sales
+        # program's files are the same bytes with or without it
+        self.loyalty = loyalty
+        self.loyalty_rng = random.Random(f"loyalty:{seed}")
+        self.members: list[Member] = []
+        self.member_by_cid: dict[str, Member] = {}
+        self.member_extra: list[list[list]] = [[] for _ in months]
+        self.redemptions: list[list[list]] = [[] for _ in months]
+        self.redemption_no = 0
 
     def iso(self, d: int) -> str:
         s = self._iso_cache.get(d)

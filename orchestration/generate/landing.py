@@ -12,8 +12,10 @@ from orchestration.generate.writers import LandingFile
 from orchestration.lib.period import parse_months
 from schemas.contract import SPECS
 
-# Every source a delivery must bring; an optional one (manual adjustments) is left to people.
+# Every source a delivery must bring, then the optional ones the generator writes too (the
+# loyalty program's inputs; manual adjustments are left to people).
 GENERATED_SOURCES = tuple(name for name, spec in SPECS.items() if not spec.landing_optional)
+LOYALTY_SOURCES = ("members", "redemptions")
 
 
 def generate(
@@ -24,6 +26,7 @@ def generate(
     reps: int = 40,
     sales_per_rep_month: int = 20,
     dirty_rate: float = 0.01,
+    loyalty: bool = True,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, int]:
     """Write synthetic landing files under ``home/landing/<source>/``.
@@ -32,11 +35,17 @@ def generate(
     Very small runs (a handful of reps, one month) still get a row per reason code, so
     their share can pass the 5 % budget; use ``dirty_rate=0`` for a clean close there.
 
+    With ``loyalty`` the customer loyalty program's inputs come too: a ``members/`` export a
+    month (about two thirds of the customers, enrolled over the years before the first month,
+    leavers, a delta after the first) and ``redemptions/`` a month; they draw from a random
+    stream of their own, so the other files are the same bytes either way.
+
     Returns rows per source (counting each distinct file once: the byte copy is skipped by
     the pipeline), ``files`` written, ``duplicate_files`` (byte copies) and ``planted_rows``:
     the rows the contract sends to quarantine or counts as deduplicated (conflicting
-    originals included), a check for the pipeline. Refuses to change an existing file, since
-    a landed file never changes; identical existing files are left alone.
+    originals included; not the redemptions the loyalty walk refuses), a check for the
+    pipeline. Refuses to change an existing file, since a landed file never changes; identical
+    existing files are left alone.
     """
     parsed = parse_months(",".join(months)) if months else []
     if not parsed or len(parsed) != len(months):
@@ -47,11 +56,11 @@ def generate(
         raise ValueError(f"sales_per_rep_month must be at least 5, got {sales_per_rep_month}")
     if not 0 <= dirty_rate <= 0.2:
         raise ValueError(f"dirty_rate must be between 0 and 0.2, got {dirty_rate}")
-    draft = Draft(seed, parsed, reps, sales_per_rep_month, dirty_rate)
+    draft = Draft(seed, parsed, reps, sales_per_rep_month, dirty_rate, loyalty)
     files = build(draft)
     landing = Path(home) / "landing"
     _refuse_changes(landing, files)
-    counts = dict.fromkeys(GENERATED_SOURCES, 0)
+    counts = dict.fromkeys(GENERATED_SOURCES + (LOYALTY_SOURCES if loyalty else ()), 0)
     for file in files:
         _write(landing / file.source / file.name, file.data)
         if not file.copy:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import random
 from decimal import Decimal
 from functools import cache
 from typing import NamedTuple
@@ -14,6 +15,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from orchestration.generate.draft import Draft
+from orchestration.generate.members import member_rows
+from orchestration.generate.redemptions import REDEMPTION_COLUMNS
 from orchestration.generate.roster import rep_row
 from orchestration.generate.rows import S_FILE, SALE_COLUMNS, SURVEY_COLUMNS
 from schemas.contract import SPECS, SourceSpec
@@ -63,12 +66,15 @@ def _date_positions(spec: SourceSpec) -> tuple[int, ...]:
 
 
 def serialise(draft: Draft) -> list[LandingFile]:
-    return [
+    files = [
         *_reps_files(draft),
         *_customers_files(draft),
         *_sales_files(draft),
         *_surveys_files(draft),
     ]
+    if draft.loyalty:
+        files += [*_members_files(draft), *_redemptions_files(draft)]
+    return files
 
 
 def _reps_files(draft: Draft) -> list[LandingFile]:
@@ -120,10 +126,30 @@ def _surveys_files(draft: Draft) -> list[LandingFile]:
     return out
 
 
-def _insert(draft: Draft, rows: list[list], extra: list[list]) -> list[list]:
+def _members_files(draft: Draft) -> list[LandingFile]:
+    """The loyalty system's member export: everyone first, then a month's changes."""
+    out = []
+    for i, (ym, _, _, _) in enumerate(draft.months):
+        rows = _insert(draft, member_rows(draft, i), draft.member_extra[i], draft.loyalty_rng)
+        out.append(_table(draft, "members", f"members_{ym}", i, rows))
+    return out
+
+
+def _redemptions_files(draft: Draft) -> list[LandingFile]:
+    out = []
+    for i, (ym, _, _, _) in enumerate(draft.months):
+        rows = [[r[k] for k in REDEMPTION_COLUMNS] for r in draft.redemptions[i]]
+        out.append(_table(draft, "redemptions", f"redemptions_{ym}", i, rows))
+    return out
+
+
+def _insert(
+    draft: Draft, rows: list[list], extra: list[list], rng: random.Random | None = None
+) -> list[list]:
     """Planted reference rows at random places (a pair may end up apart, as in life)."""
+    rng = rng or draft.rng
     for row in extra:
-        rows.insert(draft.rng.randint(0, len(rows)), row)
+        rows.insert(rng.randint(0, len(rows)), row)
     return rows
 
 

@@ -10,7 +10,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from orchestration.ingest.reader import FileRejected, file_format, read_landing_file, sha256_of
+from orchestration.ingest.formats import is_hidden
+from orchestration.ingest.reader import (
+    FileRejected,
+    file_format,
+    ingested_format,
+    read_landing_file,
+    sha256_of,
+)
 from orchestration.lib.workspace import Workspace
 from orchestration.warehouse.connection import Warehouse
 from schemas.contract import SPECS
@@ -22,7 +29,7 @@ class IngestReport:
     loaded_files: list[tuple[str, int]] = field(default_factory=list)
     skipped_files: list[tuple[str, str]] = field(default_factory=list)  # (file, same bytes as)
     rejected: list[FileRejected] = field(default_factory=list)
-    ignored: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)  # no format jifen reads: see unread.py
 
     @property
     def rows(self) -> int:
@@ -34,7 +41,7 @@ def landing_files(folder: Path) -> list[Path]:
     if not folder.is_dir():
         return []
     return sorted(
-        (path for path in folder.iterdir() if path.is_file() and not path.name.startswith(".")),
+        (path for path in folder.iterdir() if path.is_file() and not is_hidden(path)),
         key=lambda path: path.name.encode(),
     )
 
@@ -102,7 +109,7 @@ def _append(
                 source,
                 path.name,
                 digest,
-                file_format(path),
+                ingested_format(path, table),
                 table.num_rows,
                 path.stat().st_size,
                 datetime.now(UTC).replace(tzinfo=None),

@@ -26,7 +26,13 @@ class PeriodWindow:
             "JIFEN_PERIOD": self.period,
             "JIFEN_PERIOD_START": self.first_day.isoformat(),
             "JIFEN_PERIOD_END": self.last_day.isoformat(),
+            "JIFEN_PREVIOUS_PERIOD": month_before(self.period),
         }
+
+
+def month_before(period: str) -> str:
+    """The month before ``YYYY-MM``."""
+    return previous_period(date(int(period[:4]), int(period[5:7]), 1))
 
 
 def is_period(text: object) -> bool:

@@ -14,17 +14,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from orchestration.lib.instance import configure_instance
 from schemas.contract import SPECS
 
 SOURCES = tuple(SPECS)  # the landing folders, one per source
 OPTIONAL_SOURCES = tuple(name for name, spec in SPECS.items() if spec.landing_optional)
-
-DAGSTER_YAML = """\
-telemetry:
-  enabled: false
-run_queue:
-  max_concurrent_runs: 1
-"""
 
 
 def default_home() -> Path:
@@ -45,6 +39,11 @@ class Workspace:
 
     def landing_dir(self, source: str) -> Path:
         return self.landing / source
+
+    @property
+    def settings_file(self) -> Path:
+        """Optional settings of this workspace (``orchestration/lib/settings.py``)."""
+        return self.home / "settings.toml"
 
     @property
     def state(self) -> Path:
@@ -108,9 +107,7 @@ class Workspace:
         error at ingest, never silently created; an optional source's may be absent)."""
         for path in (self.state, self.dagster_home, self.snapshots):
             path.mkdir(parents=True, exist_ok=True)
-        dagster_yaml = self.dagster_home / "dagster.yaml"
-        if not dagster_yaml.exists():
-            dagster_yaml.write_text(DAGSTER_YAML)
+        configure_instance(self.dagster_home)  # SQLite here, or PostgreSQL from the environment
         return self
 
     def export_env(self) -> None:

@@ -9,20 +9,25 @@ its content hash and the readers' copy.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from orchestration.lib.faults import crash_point
+from orchestration.lib.period import month_before
 from orchestration.publish.hashing import rows_sha256
 from orchestration.warehouse.connection import Warehouse
 from schemas.published import (
     CHAINED_FIELDS,
     INTERNAL,
+    LOYALTY_STATE,
     PUBLICATIONS_COLUMNS,
     VERSIONED,
     PublishedTable,
 )
 
+# publication_inputs.source of a landing file that no source reads (ingest/unread.py)
+NOT_READ = "(not read)"
 RULEBOOK_SEEDS = ("rulebooks", "rules", "score_points", "team_targets", "tiers")
 
 
@@ -135,8 +140,11 @@ def publish_period(
     restate: bool = False,
     reason: str = "",
     counts: tuple[int, int, int, int] = (0, 0, 0, 0),
+    unread: Sequence[tuple[str, str]] = (),
 ) -> Outcome:
-    """Publish the candidate marts as the period's next version, or say why not."""
+    """Publish the candidate marts as the period's next version, or say why not. ``unread``:
+    (path under landing/, SHA-256) of every landing file no source reads, recorded with the
+    version's inputs."""
     candidate_period = warehouse.value("select period from int_periods where is_closing")
     if candidate_period != period:
         raise RuntimeError(
@@ -163,16 +171,21 @@ def publish_period(
         )
     if previous and not reason.strip():
         raise PeriodClosed('a restatement needs a reason: --reason "<why>"')
+    if not previous:
+        check_loyalty_order(warehouse, period)
     version = previous[0] + 1 if previous else 1
     reason = reason.strip() or ("restatement" if previous else "first close")
-    stage_accounting(warehouse, period)
+    stage_accounting(warehouse, period, unread)
+    carried = previous is not None  # loyalty tables are never restated (docs/loyalty-program.md)
     with warehouse.transaction():
         for number, table in enumerate(VERSIONED):
             if number == 2:
                 crash_point("between_tables")
-            _insert_version(warehouse, table, version)
+            _store_version(warehouse, table, period, version, carried)
         for table in INTERNAL:  # kept with the version, outside its content hash
-            _insert_version(warehouse, table, version)
+            _store_version(warehouse, table, period, version, carried)
+        if not carried:
+            _replace_loyalty_state(warehouse, period, version)
         digest = content_hash(warehouse, period, version)
         seq, previous_hash = _chain_head(warehouse)
         record = {
@@ -201,6 +214,46 @@ def publish_period(
     return Outcome(period, version, True, reason, fingerprint, digest)
 
 
+def _store_version(
+    warehouse: Warehouse, table: PublishedTable, period: str, version: int, carried: bool
+) -> None:
+    """The candidate rows, or for a loyalty table of a restatement the previous version's."""
+    if table.program == "loyalty" and carried:
+        columns = ", ".join(name for name, _ in table.columns)
+        warehouse.run(
+            f"insert into published.{table.name} select period, ? as version, {columns} "
+            f"from published.{table.name} where period = ? and version = ? "
+            f"order by {table.order_by.replace('version, ', '')}",
+            [version, period, version - 1],
+        )
+    else:
+        _insert_version(warehouse, table, version)
+
+
+def check_loyalty_order(warehouse: Warehouse, period: str) -> None:
+    """Loyalty periods close in order once the program has started: P needs P-1 closed."""
+    if not warehouse.value("select count(*) from loyalty_kpis"):
+        return  # no members: no loyalty program in this close
+    latest_period = warehouse.value("select max(period) from published.loyalty_kpis")
+    if latest_period and period > latest_period and month_before(period) != latest_period:
+        raise PeriodClosed(
+            f"the loyalty program's periods close in order: the last one closed is "
+            f"{latest_period}, so {month_before(period)} must be closed before {period}. "
+            f"Run: jifen close {month_before(period)}"
+        )
+
+
+def _replace_loyalty_state(warehouse: Warehouse, period: str, version: int) -> None:
+    """The walk this close published becomes the one the next loyalty close continues from
+    (never replaced by the first close of an earlier month)."""
+    state_period = warehouse.value("select max(period) from published.loyalty_walk_lines")
+    if state_period and state_period > period:
+        return
+    for table in LOYALTY_STATE:
+        warehouse.run(f"delete from published.{table.name}")
+        _insert_version(warehouse, table, version)
+
+
 def _insert_version(warehouse: Warehouse, table: PublishedTable, version: int) -> None:
     columns = ", ".join(name for name, _ in table.columns)
     warehouse.run(
@@ -210,9 +263,19 @@ def _insert_version(warehouse: Warehouse, table: PublishedTable, version: int) -
     )
 
 
-def stage_accounting(warehouse: Warehouse, period: str) -> None:
+def stage_accounting(
+    warehouse: Warehouse, period: str, unread: Sequence[tuple[str, str]] = ()
+) -> None:
     """Every ingested file with its rows of the period (all rows for reference data), split into
-    loaded, deduplicated and quarantined: the inputs the version was made from."""
+    loaded, deduplicated and quarantined: the inputs the version was made from. Each landing
+    file no source reads is there too, as source ``NOT_READ`` with no rows, by its path under
+    landing/ and its SHA-256: nothing landed goes unrecorded."""
+    warehouse.run(
+        "create or replace temp table candidate_unread_files "
+        "(source_file VARCHAR, file_hash VARCHAR)"
+    )
+    if unread:
+        warehouse.run_many("insert into candidate_unread_files values (?, ?)", list(unread))
     warehouse.run(
         f"""create or replace temp view candidate_publication_inputs as
             select '{period}' as period, f.source, f.source_file, f.file_hash,
@@ -224,7 +287,10 @@ def stage_accounting(warehouse: Warehouse, period: str) -> None:
             left join validation_counts c
               on c.source = f.source and c.source_file = f.source_file
              and (c.period = '{period}' or c.period is null)
-            group by all"""
+            group by all
+            union all
+            select '{period}', '{NOT_READ}', source_file, file_hash, 0, 0, 0, 0
+            from candidate_unread_files"""
     )
 
 

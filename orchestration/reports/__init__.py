@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from orchestration.lib.period import is_period
-from orchestration.reports import data, rulebook
+from orchestration.reports import data, i18n, rulebook
 from orchestration.reports.close import LISTING_LIMIT, close_context
 from orchestration.reports.pages import file_name, statement_path, write
 from orchestration.reports.quarantine import Quarantine
@@ -32,6 +32,7 @@ def render_reports(
     statements: bool | None = None,
     seeds: rulebook.SeedSource = None,
     listing_limit: int = LISTING_LIMIT,
+    lang: str | None = None,
 ) -> list[Path]:
     """Write the reports of ``periods`` (default: every published period) into ``out_dir``.
 
@@ -41,8 +42,10 @@ def render_reports(
     ``STATEMENTS_AUTO_LIMIT`` reps). ``seeds``: the workspace (or its seed folder) whose rule
     books the closes used, for tiers and rule descriptions (default: the seeds of the workspace
     ``published_db`` belongs to, else the repository's). ``listing_limit``: rows shown in each
-    per-rep table of a page (a page says when it shows fewer than there are).
+    per-rep table of a page (a page says when it shows fewer than there are). ``lang``: ``en``
+    or ``zh`` (default: ``$JIFEN_LANG``, else English; ``i18n.language``).
     """
+    lang = i18n.language(lang)
     published_db, out_dir = Path(published_db), Path(out_dir)
     if seeds is None:
         seeds = rulebook.seeds_of_published(published_db)
@@ -58,12 +61,20 @@ def render_reports(
         written = []
         for period in chosen:
             written += _period_pages(
-                published, out_dir, period, versions, quarantine, statements, seeds, listing_limit
+                published,
+                out_dir,
+                period,
+                versions,
+                quarantine,
+                statements,
+                seeds,
+                listing_limit,
+                lang,
             )
         for quarter in sorted({quarter_of(period) for period in chosen}):
             context = quarterly_context(published, quarter, versions, listing_limit)
             written.append(
-                write(out_dir, Path(f"quarterly-{quarter}.html"), "quarterly.html", context)
+                write(out_dir, Path(f"quarterly-{quarter}.html"), "quarterly.html", context, lang)
             )
         written.append(
             write(
@@ -71,6 +82,7 @@ def render_reports(
                 Path("index.html"),
                 "index.html",
                 _index(published, out_dir, versions, listing_limit),
+                lang,
             )
         )
     return written
@@ -85,9 +97,10 @@ def _period_pages(
     statements: bool | None = None,
     seeds: rulebook.SeedSource = None,
     listing_limit: int = LISTING_LIMIT,
+    lang: str = i18n.DEFAULT,
 ) -> list[Path]:
     close = close_context(published, period, versions, quarantine, seeds, listing_limit)
-    written = [write(out_dir, Path(f"close-{period}.html"), "close.html", close)]
+    written = [write(out_dir, Path(f"close-{period}.html"), "close.html", close, lang)]
     if statements is None:
         statements = len(close["reps"]) <= STATEMENTS_AUTO_LIMIT
     if not statements:
@@ -99,7 +112,7 @@ def _period_pages(
     for rep in close["reps"]:
         context = statement_context(close, rep, lines.get(rep["rep_id"], []))
         written.append(
-            write(out_dir, statement_path(period, rep["rep_id"]), "statement.html", context)
+            write(out_dir, statement_path(period, rep["rep_id"]), "statement.html", context, lang)
         )
     return written
 

@@ -6,6 +6,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from orchestration.ingest.unread import reason_not_read
+from orchestration.publish.store import NOT_READ
 from orchestration.reports import data, rulebook
 from orchestration.reports.charts import bar_chart
 from orchestration.reports.data import Row
@@ -113,6 +115,16 @@ def versus_provisional(reps: list[Row], provisional: list[Row]) -> list[Row]:
     ]
 
 
+def not_read(published: Warehouse, period: str, version: int) -> list[Row]:
+    """The landing files no source read, as the version recorded them, each with the reason."""
+    rows = published.dicts(
+        "select source_file as file, file_hash from publication_inputs "
+        "where period = ? and version = ? and source = ? order by source_file",
+        [period, version, NOT_READ],
+    )
+    return [{**row, "reason": reason_not_read(row["file"]) or ""} for row in rows]
+
+
 def _moment(value: Any) -> str:
     """The pipeline writes naive UTC timestamps; a date or text is shown as it is."""
     return f"{value:%Y-%m-%d %H:%M:%S} UTC" if isinstance(value, datetime) else str(value)
@@ -183,6 +195,7 @@ def close_context(
         "quarantine_rows": quarantine.in_period(period),
         "quarantine_total": len(quarantine.rows),
         "quarantine_unattributed": quarantine.unattributed(),
+        "not_read": not_read(published, period, version),
         "previous": previous if before is not None else None,
         "previous_version": versions.get(previous),
         "moves": {kind: sum(c["move"] == kind for c in moved) for kind in MOVES},

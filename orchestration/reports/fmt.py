@@ -1,30 +1,33 @@
-"""Number formatting for people: Decimals stay Decimals (never float), 2 places, separators."""
+"""Number formatting for people: Decimals stay Decimals (never float), 2 places, the grouping and
+decimal signs of the page's language (Babel, ``i18n.amount``)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
+from orchestration.reports.i18n import DEFAULT, amount
+
 DASH = "–"
 
 
-def num(value: Decimal | int | None) -> str:
+def num(value: Decimal | int | None, lang: str = DEFAULT) -> str:
     """1234.5 -> '1,234.50'; counts (int) -> '1,234'; None -> a dash."""
     if value is None:
         return DASH
     if isinstance(value, int):
-        return f"{value:,}"
+        return amount(value, lang)
     value = Decimal(value)
-    return f"{(abs(value) if value == 0 else value):,.2f}"
+    return amount(abs(value) if value == 0 else value, lang)
 
 
-def signed(value: Decimal | int | None) -> str:
+def signed(value: Decimal | int | None, lang: str = DEFAULT) -> str:
     """A change: '+12.00', '-3.50', '0.00'; for ranks (int) '+2' means moved up two places."""
     if value is None:
         return DASH
-    if isinstance(value, int):
-        return f"{value:+,}" if value else "0"
-    value = Decimal(value)
-    return f"{value:+,.2f}" if value else "0.00"
+    if not value:
+        return "0" if isinstance(value, int) else "0.00"
+    sign = "+" if value > 0 else "-"
+    return sign + num(abs(value) if isinstance(value, int) else abs(Decimal(value)), lang)
 
 
 def direction(value: Decimal | int | None) -> str:

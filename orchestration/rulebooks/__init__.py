@@ -5,7 +5,9 @@ its lines, ``parse`` types every field, ``check`` reports every problem with its
 YAML path; ``compiler`` turns the books (``live``: the repository's and the workspace's) into
 the dbt seed CSVs that every rule is computed from, and ``seeds`` reads them back for whatever
 needs a book as the closes used it; ``promotion`` adds a candidate to a workspace from a future
-date, judged against ``workspace_facts`` (loaded teams and roles, closed periods).
+date, judged against ``workspace_facts`` (loaded teams and roles, closed periods). The loyalty
+program's books (``program: loyalty``) go the same way: ``parse.loyalty``, ``check_loyalty``,
+the seed ``loyalty_rulebooks`` (``compiler.render_loyalty_seeds``, ``seeds.read_loyalty_books``).
 """
 
 from orchestration.rulebooks.check import (
@@ -17,24 +19,37 @@ from orchestration.rulebooks.check import (
     load_file,
     load_text,
 )
-from orchestration.rulebooks.compiler import CompileResult, compile_files, render_seeds
+from orchestration.rulebooks.compiler import (
+    CompileResult,
+    compile_files,
+    render_loyalty_seeds,
+    render_seeds,
+)
 from orchestration.rulebooks.live import (
     VersionInfo,
     check_in_workspace,
     compile_repository,
     compile_workspace,
     compile_workspace_result,
+    effective_spans,
     list_versions,
     rulebook_files,
 )
-from orchestration.rulebooks.model import Reward, Rule, RuleBook, Tier
+from orchestration.rulebooks.model import LoyaltyBook, Reward, Rule, RuleBook, Tier
 from orchestration.rulebooks.problems import Problem, RulebookError, Severity
 from orchestration.rulebooks.promotion import Promotion, PromotionRefused, promote
-from orchestration.rulebooks.seeds import read_books, read_folder, seeds_dir
+from orchestration.rulebooks.seeds import (
+    read_books,
+    read_folder,
+    read_loyalty_books,
+    read_loyalty_folder,
+    seeds_dir,
+)
 
 __all__ = [
     "CheckReport",
     "CompileResult",
+    "LoyaltyBook",
     "Problem",
     "Promotion",
     "PromotionRefused",
@@ -54,12 +69,16 @@ __all__ = [
     "compile_repository",
     "compile_workspace",
     "compile_workspace_result",
+    "effective_spans",
     "list_versions",
     "load_file",
     "load_text",
     "promote",
     "read_books",
     "read_folder",
+    "read_loyalty_books",
+    "read_loyalty_folder",
+    "render_loyalty_seeds",
     "render_seeds",
     "rulebook_files",
     "seeds_dir",

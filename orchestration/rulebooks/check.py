@@ -2,7 +2,9 @@
 
 ``parse`` judges each field alone; here the book is judged as a whole (references between
 rules, tiers as ranges, rewards) and the books as a set (one label and one effective date per
-version), and, when a workspace is given, against its loaded reps (teams and roles).
+version), and, when a workspace is given, against its loaded reps (teams and roles). A book
+with a top-level ``program`` is a loyalty book: it is parsed and checked by its own modules
+(``parse.loyalty``, ``check_loyalty``) and reported in ``CheckReport.loyalty_books``.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ from pathlib import Path
 
 from orchestration.lib.paths import REPO_ROOT
 from orchestration.lib.workspace import Workspace
-from orchestration.rulebooks.model import CURRENCY, ROW_KINDS, RuleBook
-from orchestration.rulebooks.parse import parse_book
+from orchestration.rulebooks.check_loyalty import check_loyalty_book, check_loyalty_set
+from orchestration.rulebooks.model import CURRENCY, ROW_KINDS, LoyaltyBook, RuleBook
+from orchestration.rulebooks.parse import is_loyalty, parse_book, parse_loyalty_book
 from orchestration.rulebooks.problems import Problem, Severity, errors_of
 from orchestration.rulebooks.source import Document, parse_text, read_file
 from orchestration.rulebooks.workspace_facts import RepFacts, rep_facts
@@ -22,10 +25,12 @@ from orchestration.rulebooks.workspace_facts import RepFacts, rep_facts
 
 @dataclass
 class CheckReport:
-    """The books that could be read and every problem found, in file and line order."""
+    """The books that could be read and every problem found, in file and line order. ``books``
+    are the sales program's, ``loyalty_books`` the loyalty program's."""
 
     books: list[RuleBook] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    loyalty_books: list[LoyaltyBook] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Problem]:
@@ -45,6 +50,9 @@ class CheckReport:
 
     def book_of(self, file: str) -> RuleBook | None:
         return next((book for book in self.books if book.file == file), None)
+
+    def loyalty_book_of(self, file: str) -> LoyaltyBook | None:
+        return next((book for book in self.loyalty_books if book.file == file), None)
 
 
 def display_name(path: Path) -> str:
@@ -341,15 +349,26 @@ def check_documents(documents: Sequence[Document], *, facts: RepFacts | None = N
     """Check read documents as one set (their order decides which of two clashing files is
     reported: the later one). ``facts=None`` checks the books alone, without the workspace."""
     report = CheckReport()
+    in_file_order: list[RuleBook | LoyaltyBook] = []
     for document in documents:
+        if is_loyalty(document):
+            loyalty = parse_loyalty_book(document)
+            report.problems.extend(document.problems)
+            if loyalty is not None:
+                report.loyalty_books.append(loyalty)
+                in_file_order.append(loyalty)
+                report.problems.extend(check_loyalty_book(loyalty))
+            continue
         book, problems = load_document(document)
         report.problems.extend(problems)
         if book is not None:
             report.books.append(book)
+            in_file_order.append(book)
             report.problems.extend(check_book(book))
             if facts is not None:
                 report.problems.extend(check_against_reps(book, facts))
     report.problems.extend(check_set(report.books))
+    report.problems.extend(check_loyalty_set(in_file_order))
     if facts is not None and not facts.known:
         report.problems.append(Problem("workspace", None, "", facts.note, Severity.NOTE))
     order = {document.file: index for index, document in enumerate(documents)}

@@ -16,25 +16,27 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from orchestration.rulebooks.check import check_files
+from orchestration.rulebooks.check import CheckReport, check_files
 from orchestration.rulebooks.layout import (
     AMOUNT_THRESHOLD,
+    LOYALTY_SEED_COLUMNS,
     REPO_SEEDS,
+    SALES_SEED_COLUMNS,
     SCHEMA_FILE,
-    SEED_COLUMNS,
     amount_text,
     date_text,
     names_text,
     rate_text,
 )
-from orchestration.rulebooks.model import Rule, RuleBook
+from orchestration.rulebooks.model import LOYALTY_PARAMETERS, LoyaltyBook, Rule, RuleBook
 from orchestration.rulebooks.problems import RulebookError
 
 
 @dataclass
 class CompileResult:
     folder: Path
-    versions: list[str]
+    versions: list[str]  # the sales books', in effective order
+    loyalty_versions: list[str] = field(default_factory=list)  # the loyalty books', likewise
     written: list[str] = field(default_factory=list)  # file names whose bytes changed
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)  # stale seed CSVs of an older layout
@@ -49,9 +51,9 @@ def _csv(columns: tuple[str, ...], rows: list[list[str]]) -> bytes:
 
 
 def render_seeds(books: Sequence[RuleBook]) -> dict[str, bytes]:
-    """The seed CSVs (file name -> bytes) of checked books."""
+    """The sales seed CSVs (file name -> bytes) of checked sales books."""
     ordered = sorted(books, key=lambda book: (book.effective_from, book.version))
-    tables: dict[str, list[list[str]]] = {name: [] for name in SEED_COLUMNS}
+    tables: dict[str, list[list[str]]] = {name: [] for name in SALES_SEED_COLUMNS}
     for book in ordered:
         version = book.version
         tables["rulebooks"].append(
@@ -102,7 +104,20 @@ def render_seeds(books: Sequence[RuleBook]) -> dict[str, bytes]:
                     amount_text(reward.cash_value),
                 ]
             )
-    return {f"{name}.csv": _csv(SEED_COLUMNS[name], rows) for name, rows in tables.items()}
+    return {f"{name}.csv": _csv(SALES_SEED_COLUMNS[name], rows) for name, rows in tables.items()}
+
+
+def render_loyalty_seeds(books: Sequence[LoyaltyBook]) -> dict[str, bytes]:
+    """The loyalty seed CSV (``loyalty_rulebooks.csv``, header only without a book) of checked
+    loyalty books: one row per version, CNY with 2 places, whole numbers as written."""
+    rows = []
+    for book in sorted(books, key=lambda book: (book.effective_from, book.version)):
+        values = []
+        for parameter in LOYALTY_PARAMETERS:
+            value = getattr(book, parameter.name)
+            values.append(str(value) if parameter.whole else amount_text(value))
+        rows.append([book.version, date_text(book.effective_from), *values, book.description])
+    return {"loyalty_rulebooks.csv": _csv(LOYALTY_SEED_COLUMNS["loyalty_rulebooks"], rows)}
 
 
 def _amount_threshold(rule: Rule) -> Decimal | None:
@@ -131,8 +146,9 @@ def write_if_changed(path: Path, content: bytes) -> bool:
     return True
 
 
-def load_checked(files: Sequence[Path]) -> list[RuleBook]:
-    """The books of the files, or a ``RulebookError`` listing every error when any has one."""
+def load_checked(files: Sequence[Path]) -> CheckReport:
+    """The books of the files (sales and loyalty), or a ``RulebookError`` listing every error
+    when any has one."""
     if not files:
         raise RulebookError("there are no rule books to compile (rulebooks/*.yaml)", [])
     report = check_files(files, against_reps=False)
@@ -141,20 +157,25 @@ def load_checked(files: Sequence[Path]) -> list[RuleBook]:
             f"the rule books have {len(report.errors)} problem(s); nothing was compiled",
             report.errors,
         )
-    return report.books
+    return report
 
 
 def compile_files(
     files: Sequence[Path], folder: Path, *, schema: Path = REPO_SEEDS / SCHEMA_FILE
 ) -> CompileResult:
-    """Compile rule book files into ``folder``: the seed CSVs and a copy of the column types."""
-    books = load_checked(files)
-    outputs = render_seeds(books)
+    """Compile rule book files into ``folder``: the seed CSVs of both programs (each written
+    even when no book of its program is given) and a copy of the column types."""
+    report = load_checked(files)
+    books = report.books
+    outputs = {**render_seeds(books), **render_loyalty_seeds(report.loyalty_books)}
     folder = Path(folder)
     if schema.resolve() != (folder / SCHEMA_FILE).resolve():
         outputs[SCHEMA_FILE] = schema.read_bytes()
     ordered = sorted(books, key=lambda book: (book.effective_from, book.version))
-    result = CompileResult(folder, [book.version for book in ordered])
+    loyalty = sorted(report.loyalty_books, key=lambda book: (book.effective_from, book.version))
+    result = CompileResult(
+        folder, [book.version for book in ordered], [book.version for book in loyalty]
+    )
     for name, content in outputs.items():
         if write_if_changed(folder / name, content):
             result.written.append(name)

@@ -11,10 +11,11 @@ from datetime import date
 from decimal import Decimal
 
 from orchestration.lib.paths import REPO_ROOT, REPO_RULEBOOKS, REPO_SEEDS  # noqa: F401
+from orchestration.rulebooks.model import LOYALTY_PARAMETERS
 
 SCHEMA_FILE = "_rulebook.yml"
 
-SEED_COLUMNS: dict[str, tuple[str, ...]] = {
+SALES_SEED_COLUMNS: dict[str, tuple[str, ...]] = {
     "rulebooks": ("rulebook_version", "effective_from", "currency", "description"),
     "rules": (
         "rulebook_version",
@@ -42,6 +43,17 @@ SEED_COLUMNS: dict[str, tuple[str, ...]] = {
     "team_targets": ("rulebook_version", "rule_id", "team_id", "monthly_target"),
     "tiers": ("rulebook_version", "tier", "min_points", "reward", "cash_value"),
 }
+# One row per loyalty book version. Not in the sales program's input fingerprint
+# (orchestration/publish/store.py RULEBOOK_SEEDS): loyalty publications are fingerprinted apart.
+LOYALTY_SEED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "loyalty_rulebooks": (
+        "rulebook_version",
+        "effective_from",
+        *(parameter.name for parameter in LOYALTY_PARAMETERS),
+        "description",
+    ),
+}
+SEED_COLUMNS = {**SALES_SEED_COLUMNS, **LOYALTY_SEED_COLUMNS}  # every seed the compiler writes
 
 # The column `default_target` holds the net sales amount (CNY) a kind's rule counts from: a
 # team_bonus's default_target, a distinct_customers rule's min_amount. No new column for the

@@ -1,8 +1,8 @@
 """The live rule books of a workspace: which files they are, compiling, checking and listing.
 
 The repository's ``rulebooks/*.yaml`` (reviewed like code) and the workspace's own
-``HOME/rulebooks/*.yaml`` (written by ``promotion``) are one set; ``rulebooks/examples/`` is
-not live.
+``HOME/rulebooks/*.yaml`` (written by ``promotion``) are one set, the books of both programs
+(sales, and loyalty: ``program: loyalty``); ``rulebooks/examples/`` is not live.
 """
 
 from __future__ import annotations
@@ -10,15 +10,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 from orchestration.lib.workspace import Workspace
 from orchestration.rulebooks.check import CheckReport, check_files, display_name
 from orchestration.rulebooks.compiler import CompileResult, compile_files
 from orchestration.rulebooks.layout import REPO_RULEBOOKS, REPO_SEEDS
+from orchestration.rulebooks.model import LoyaltyBook, RuleBook
+from orchestration.rulebooks.parse import is_loyalty
+from orchestration.rulebooks.source import read_file
 
 
 def rulebook_files(workspace: Workspace) -> list[Path]:
-    """The live rule books: the repository's, then the workspace's (each sorted by name)."""
+    """The live rule books of both programs: the repository's, then the workspace's (each
+    sorted by name). Checking them sorts the sales books from the loyalty ones."""
     return sorted(REPO_RULEBOOKS.glob("*.yaml")) + sorted(workspace.rulebooks.glob("*.yaml"))
 
 
@@ -40,10 +45,12 @@ def compile_repository() -> CompileResult:
 
 
 def check_in_workspace(path: Path, workspace: Workspace) -> CheckReport:
-    """Check one file together with the workspace's live books and its loaded reps."""
+    """Check one file together with the workspace's live books and, for a sales book, its
+    loaded reps (a loyalty book names no team or role)."""
     path = path.resolve()
     others = [other for other in rulebook_files(workspace) if other.resolve() != path]
-    report = check_files([*others, path], workspace=workspace)
+    sales = not is_loyalty(read_file(path, display_name(path)))
+    report = check_files([*others, path], workspace=workspace, against_reps=sales)
     # problems of the other books are theirs: show only those of the file asked about
     mine = display_name(path)
     report.problems = [p for p in report.problems if p.file in (mine, "workspace")]
@@ -60,17 +67,28 @@ class VersionInfo:
 
 
 def list_versions(workspace: Workspace) -> tuple[list[VersionInfo], CheckReport]:
-    """The live versions in effective order (and the check of the set, for its problems)."""
+    """The live sales versions in effective order (and the check of the set, for its problems
+    and its loyalty books: ``effective_spans(report.loyalty_books)``)."""
     report = check_files(rulebook_files(workspace), against_reps=False)
-    books = sorted(
-        (book for book in report.books if book.effective_from and book.version),
+    versions = [
+        VersionInfo(book.version, book.effective_from, until, book.file, len(book.rules))
+        for book, until in effective_spans(report.books)
+    ]
+    return versions, report
+
+
+Book = TypeVar("Book", RuleBook, LoyaltyBook)
+
+
+def effective_spans(books: list[Book]) -> list[tuple[Book, date | None]]:
+    """Each version of one program with the last day it is in effect (None while no later
+    version exists), in effective order; books without a label or date are left out."""
+    ordered = sorted(
+        (book for book in books if book.effective_from and book.version),
         key=lambda book: book.effective_from,
     )
-    versions = []
-    for index, book in enumerate(books):
-        following = books[index + 1].effective_from if index + 1 < len(books) else None
-        until = following - timedelta(days=1) if following else None
-        versions.append(
-            VersionInfo(book.version, book.effective_from, until, book.file, len(book.rules))
-        )
-    return versions, report
+    spans = []
+    for index, book in enumerate(ordered):
+        following = ordered[index + 1].effective_from if index + 1 < len(ordered) else None
+        spans.append((book, following - timedelta(days=1) if following else None))
+    return spans

@@ -127,3 +127,65 @@ class RuleBook:
 
     def rule(self, rule_id: str) -> Rule | None:
         return next((rule for rule in self.rules if rule.id == rule_id), None)
+
+
+# The loyalty program's rule book ------------------------------------------------------------------
+# A book with a top-level `program: loyalty` is the customer loyalty program's (会员积分); a book
+# without `program` is the sales program's. Its parameters are flat: one value per field.
+
+LOYALTY_PROGRAM = "loyalty"
+LOYALTY_HEADER_FIELDS = ("program", "version", "effective_from", "description")
+
+
+@dataclass(frozen=True)
+class LoyaltyParameter:
+    """One parameter of a loyalty book: how it is typed and the least value it may take."""
+
+    name: str
+    whole: bool  # a whole number (INTEGER column); else CNY with 2 places (DECIMAL(18,2))
+    minimum: int  # 0: zero or more; 1: must be positive (more than 0)
+    meaning: str  # what it is, with an example: the help of a message about it
+
+
+LOYALTY_PARAMETERS = (
+    LoyaltyParameter("earn_amount", False, 1, "the CNY of a purchase per point, e.g. 10"),
+    LoyaltyParameter("welcome_points", True, 0, "the points a new member gets, e.g. 100"),
+    LoyaltyParameter(
+        "frequency_orders", True, 1, "the qualifying orders in a month that earn the bonus, e.g. 5"
+    ),
+    LoyaltyParameter("frequency_bonus", True, 0, "the points of the frequency bonus, e.g. 50"),
+    LoyaltyParameter("redemption_unit", True, 1, "the points of one redemption unit, e.g. 100"),
+    LoyaltyParameter("unit_value", False, 1, "the CNY one redemption unit is worth, e.g. 10"),
+    LoyaltyParameter(
+        "monthly_limit", True, 1, "the most points a member may redeem in a month, e.g. 5000"
+    ),
+    LoyaltyParameter(
+        "expiry_months", True, 1, "the months after the month earned that points expire, e.g. 12"
+    ),
+)
+LOYALTY_FIELDS = (*LOYALTY_HEADER_FIELDS, *(parameter.name for parameter in LOYALTY_PARAMETERS))
+
+
+@dataclass
+class LoyaltyBook:
+    """A loyalty rule book: header and parameters (``None`` where a field could not be read)."""
+
+    file: str
+    source: Path | None
+    version: str
+    effective_from: date | None
+    description: str
+    earn_amount: Decimal | None = None  # CNY per point: a purchase earns floor(amount / this)
+    welcome_points: int | None = None
+    frequency_orders: int | None = None
+    frequency_bonus: int | None = None
+    redemption_unit: int | None = None  # points redeemed in multiples of this
+    unit_value: Decimal | None = None  # CNY one redemption unit is worth
+    monthly_limit: int | None = None  # points per member and calendar month
+    expiry_months: int | None = None
+    lines: dict[str, int] = field(default_factory=dict)  # top-level field -> line
+
+    program = LOYALTY_PROGRAM
+
+    def line_of(self, name: str) -> int:
+        return self.lines.get(name, 1)

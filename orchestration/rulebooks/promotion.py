@@ -3,6 +3,8 @@
 Promotion only ever adds a version that starts after every closed period, so a published
 version is always recomputed with the rule book it was closed with. The candidate's text is
 kept as written (comments, layout, line numbers); only its effective date (and label) change.
+A loyalty book (``program: loyalty``) is promoted the same way: the closes publish both programs,
+so the same closed periods bound it; it is checked without the loaded reps.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from orchestration.lib.workspace import Workspace
 from orchestration.rulebooks.check import CheckReport, check_documents, check_files, display_name
 from orchestration.rulebooks.compiler import CompileResult
 from orchestration.rulebooks.live import compile_workspace_result, rulebook_files
-from orchestration.rulebooks.parse import VERSION_RE
+from orchestration.rulebooks.parse import VERSION_RE, is_loyalty
 from orchestration.rulebooks.problems import RulebookError
 from orchestration.rulebooks.source import parse_text, read_file
 from orchestration.rulebooks.workspace_facts import closed_periods, rep_facts
@@ -100,7 +102,8 @@ def promote(
     _refuse_a_taken_label(live, label, target)
     _refuse_a_closed_period(workspace, label, effective_from)
     documents = [read_file(path, display_name(path)) for path in live] + [document]
-    report = check_documents(documents, facts=rep_facts(workspace))
+    facts = None if is_loyalty(document) else rep_facts(workspace)
+    report = check_documents(documents, facts=facts)
     report.problems = [p for p in report.problems if p.file in (file, "workspace")]
     if not report.ok:
         raise PromotionRefused(
@@ -117,8 +120,10 @@ def promote(
 
 
 def _refuse_a_taken_label(live: list[Path], label: str, target: Path) -> None:
-    """A version never changes once it exists: a label already live cannot be promoted."""
-    for book in check_files(live, against_reps=False).books:
+    """A version never changes once it exists: a label already live (in either program) cannot
+    be promoted."""
+    report = check_files(live, against_reps=False)
+    for book in [*report.books, *report.loyalty_books]:
         if book.version == label:
             raise PromotionRefused(
                 f"version {label} already exists ({book.file}); a version never changes once "

@@ -4,7 +4,9 @@
 ``seeds/``) and dbt computes every rule from there; whatever else needs a book as the closes
 used it (the reports, the trial, the audit) reads it here, as the same ``RuleBook``, ``Rule``,
 ``Tier`` and ``Reward`` the YAML is parsed into. Numbers become ``Decimal`` from the seed text,
-never floats; rendering the books read from a folder gives that folder's bytes back.
+never floats; rendering the books read from a folder gives that folder's bytes back. The loyalty
+program's books (seed ``loyalty_rulebooks``) are read as ``LoyaltyBook``: whole numbers ``int``,
+CNY ``Decimal``.
 """
 
 from __future__ import annotations
@@ -13,11 +15,19 @@ import csv
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import TypeVar
 
 from orchestration.lib.paths import REPO_SEEDS
 from orchestration.lib.workspace import Workspace
 from orchestration.rulebooks.layout import AMOUNT_THRESHOLD
-from orchestration.rulebooks.model import Reward, Rule, RuleBook, Tier
+from orchestration.rulebooks.model import (
+    LOYALTY_PARAMETERS,
+    LoyaltyBook,
+    Reward,
+    Rule,
+    RuleBook,
+    Tier,
+)
 
 SeedSource = Workspace | Path | None  # a workspace, a seed folder, or None: the repository's
 
@@ -71,7 +81,28 @@ def read_folder(folder: Path) -> list[RuleBook]:
     )
 
 
-def in_effect(books: list[RuleBook], day: date) -> RuleBook | None:
+def read_loyalty_books(source: SeedSource = None) -> list[LoyaltyBook]:
+    """The loyalty books of the seeds of ``source`` (see ``seeds_dir``), in effective order."""
+    return read_loyalty_folder(seeds_dir(source))
+
+
+def read_loyalty_folder(folder: Path) -> list[LoyaltyBook]:
+    """The loyalty books compiled into ``folder``: whole numbers as ``int``, CNY as ``Decimal``."""
+    books = []
+    for row in _rows(folder, "loyalty_rulebooks"):
+        version, effective_from = row["rulebook_version"], _day(row["effective_from"])
+        book = LoyaltyBook(str(folder), None, version, effective_from, row["description"])
+        for parameter in LOYALTY_PARAMETERS:
+            text = row[parameter.name]
+            setattr(book, parameter.name, int(text) if parameter.whole else Decimal(text))
+        books.append(book)
+    return sorted(books, key=lambda book: (book.effective_from or date.min, book.version))
+
+
+Book = TypeVar("Book", RuleBook, LoyaltyBook)
+
+
+def in_effect(books: list[Book], day: date) -> Book | None:
     """The book in effect on ``day``: the latest one that took effect on or before it."""
     started = [book for book in books if book.effective_from and book.effective_from <= day]
     started.sort(key=lambda book: (book.effective_from, book.version))

@@ -25,7 +25,12 @@ from orchestration.lib.period import window
 from orchestration.lib.workspace import SOURCES, Workspace
 from orchestration.points.dbt import run_dbt, seeds_env
 from orchestration.rulebooks.check import check_files, display_name
-from orchestration.rulebooks.compiler import compile_files, render_seeds, write_if_changed
+from orchestration.rulebooks.compiler import (
+    compile_files,
+    render_loyalty_seeds,
+    render_seeds,
+    write_if_changed,
+)
 from orchestration.rulebooks.layout import REPO_SEEDS, SCHEMA_FILE
 from orchestration.rulebooks.live import rulebook_files
 from orchestration.rulebooks.model import RuleBook
@@ -77,6 +82,12 @@ def check_candidate(path: Path, workspace: Workspace | None = None) -> Candidate
     if not path.is_file():
         raise CandidateRejected(f"the candidate rule book {path} does not exist", [])
     report = check_files([path], workspace=workspace, against_reps=workspace is not None)
+    if report.ok and report.loyalty_books:
+        raise CandidateRejected(
+            f"{display_name(path)} is a loyalty rule book (program: loyalty); a trial compares "
+            "sales rule books only",
+            [],
+        )
     if not report.ok or not report.books:
         raise CandidateRejected(
             f"{display_name(path)} has {len(report.errors)} problem(s); the trial did not run",
@@ -98,7 +109,7 @@ def score(workspace: Workspace, candidate: Candidate, periods: list[str], scratc
         compile_files(rulebook_files(workspace), seeds["current"])
         starts = [book.effective_from for book in live.books if book.effective_from]
         effective_from = min([window(periods[0]).first_day, *starts])
-        _compile_alone(candidate.book, effective_from, seeds["candidate"])
+        _compile_alone(candidate.book, effective_from, seeds["candidate"], live.loyalty_books)
         _copy_loaded_data(workspace, home, periods)
     current_versions = sorted(
         (book for book in live.books), key=lambda book: (book.effective_from, book.version)
@@ -116,11 +127,13 @@ def score(workspace: Workspace, candidate: Candidate, periods: list[str], scratc
     )
 
 
-def _compile_alone(book: RuleBook, effective_from: date, folder: Path) -> None:
+def _compile_alone(book: RuleBook, effective_from: date, folder: Path, loyalty_books=()) -> None:
     """The candidate as the only rule book, in effect from ``effective_from`` (so every row the
-    live books score, returns of earlier sales included, is scored by the candidate too)."""
+    live books score, returns of earlier sales included, is scored by the candidate too); the
+    live loyalty books as they are, the same on both sides."""
     alone = dataclasses.replace(book, effective_from=effective_from)
-    for name, content in render_seeds([alone]).items():
+    outputs = {**render_seeds([alone]), **render_loyalty_seeds(loyalty_books)}
+    for name, content in outputs.items():
         write_if_changed(folder / name, content)
     write_if_changed(folder / SCHEMA_FILE, (REPO_SEEDS / SCHEMA_FILE).read_bytes())
 

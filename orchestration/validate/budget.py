@@ -2,7 +2,10 @@
 
 Manual adjustments are not budgeted (a handful of hand-made rows, where a share means nothing):
 instead any quarantined adjustment of the period that no loaded row of its ``adjustment_id``
-replaces stops the close (docs/decisions.md).
+replaces stops the close (docs/decisions.md). Loyalty members are reference data, like reps and
+customers; redemptions are facts dated by a day, budgeted on their validation codes only
+(``missing_field`` .. ``not_member``): the walk's verdicts are business outcomes, never data
+errors (docs/loyalty-program.md, section 1).
 """
 
 from __future__ import annotations
@@ -12,11 +15,12 @@ from dataclasses import dataclass
 from orchestration.lib.period import PERIOD_REGEX
 from orchestration.lib.workspace import SOURCES
 from orchestration.warehouse.connection import Warehouse
-from schemas.contract import SPECS
+from schemas.contract import LOYALTY_SOURCES, SPECS
+from schemas.reasons import WALK_LEVEL
 
 DEFAULT_ERROR_BUDGET = 0.05
-# Facts dated by a day: reference data carries no period, and a quarantined adjustment stops its
-# period's close whatever the budget (docs/decisions.md).
+# Facts dated by a day (sales, surveys, redemptions): reference data carries no period, and a
+# quarantined adjustment stops its period's close whatever the budget (docs/decisions.md).
 BUDGETED_SOURCES = tuple(spec.name for spec in SPECS.values() if spec.period_date)
 NEVER_STOP = 1.0  # a budget of 100 %: nothing quarantined stops the run (provisional standings)
 
@@ -48,22 +52,40 @@ def period_counts(warehouse: Warehouse, period: str) -> list[SourceCounts]:
     return [found.get(name, SourceCounts(name, 0, 0, 0, 0)) for name in SOURCES]
 
 
+def listed_counts(counts: list[SourceCounts]) -> list[SourceCounts]:
+    """The counts a close's summary lists: the loyalty program's sources only when some of their
+    rows were read, so a workspace without that program shows what it showed before it."""
+    loyalty = any(c.read for c in counts if c.source in LOYALTY_SOURCES)
+    return [c for c in counts if loyalty or c.source not in LOYALTY_SOURCES]
+
+
 def budget_breaches(warehouse: Warehouse, period: str, budget: float) -> list[str]:
     messages = []
     for counts in period_counts(warehouse, period):
         if counts.source not in BUDGETED_SOURCES or counts.share <= budget:
             continue
-        reasons = warehouse.rows(
-            """select reason, count(*) from quarantine where source = ? and period = ?
-               group by reason order by count(*) desc, reason""",
-            [counts.source, period],
-        )
+        reasons = _budgeted_reasons(warehouse, counts.source, period)
+        quarantined = sum(count for _, count in reasons)
+        share = quarantined / counts.read
+        if share <= budget:
+            continue
         top = ", ".join(f"{reason} {count}" for reason, count in reasons)
         messages.append(
-            f"{counts.source} {period}: {counts.quarantined} of {counts.read} rows quarantined "
-            f"({counts.share:.1%}), over the error budget of {budget:.1%} ({top})"
+            f"{counts.source} {period}: {quarantined} of {counts.read} rows quarantined "
+            f"({share:.1%}), over the error budget of {budget:.1%} ({top})"
         )
     return messages
+
+
+def _budgeted_reasons(warehouse: Warehouse, source: str, period: str) -> list[tuple[str, int]]:
+    """The source's quarantined rows of the period by reason, the walk's verdicts left out."""
+    marks = ", ".join("?" for _ in WALK_LEVEL)
+    return warehouse.rows(
+        f"""select reason, count(*) from quarantine
+            where source = ? and period = ? and reason not in ({marks})
+            group by reason order by count(*) desc, reason""",
+        [source, period, *WALK_LEVEL],
+    )
 
 
 def open_adjustments(warehouse: Warehouse, period: str) -> list[tuple]:

@@ -3,10 +3,12 @@
 Each check runs on the rows still alive after the checks before it (``alive_<source>``) and
 judges the whole landing history at every close: a later roster may make an earlier
 ``unknown_rep`` load, and a corrected row may replace a quarantined one. Reference data keeps
-its current row per key (``validated_reps``, ``validated_customers``).
+its current row per key (``validated_reps``, ``validated_customers``, ``validated_members``).
 
 Manual adjustments are facts judged the same way (docs/workspace.md): a key unique across
-deliveries, a known rep, active on at least one day of the adjustment's month.
+deliveries, a known rep, active on at least one day of the adjustment's month. The loyalty
+sources (docs/loyalty-program.md, section 1): members are a snapshot whose customers must be
+known; redemptions are facts whose customer must be known and a member on ``redeemed_date``.
 """
 
 from __future__ import annotations
@@ -20,18 +22,29 @@ from orchestration.warehouse.connection import Warehouse
 from schemas.contract import SPECS, SourceSpec
 
 # The sources by the checks they take (schemas/contract.py): reference snapshots, facts dated by a
-# day (sales, surveys), facts of a month (adjustments).
+# day (sales, surveys, redemptions), facts of a month (adjustments).
 SNAPSHOTS = tuple(spec for spec in SPECS.values() if spec.snapshot)
 DATED_FACTS = tuple(spec for spec in SPECS.values() if spec.period_date)
 MONTH_FACTS = tuple(spec for spec in SPECS.values() if spec.period_month)
+# A column named after a reference source's key refers to that source's loaded rows (a source's
+# own key is no reference: customers' customer_id).
+REFERENCES = {"rep_id": "reps", "customer_id": "customers"}
+ACCEPTED_REDEMPTIONS = "loyalty_accepted_redemptions"  # published schema, written by publishing
+
+
+def _refers_to(spec: SourceSpec, column: str) -> bool:
+    return column in spec.columns and REFERENCES[column] != spec.name
 
 
 def check_across_rows(warehouse: Warehouse, progress: Callable[[str], None]) -> None:
     """Every check across rows, in the contract's order within each source."""
     for spec in SNAPSHOTS:
         _duplicates(warehouse, spec, per_delivery=True)
+    for spec in sorted(SNAPSHOTS, key=_refers_to_others):  # members after the customers
+        if _refers_to(spec, "customer_id"):
+            _unknown_customers(warehouse, spec)
         _current_snapshot(warehouse, spec)
-    progress("validating sales and surveys: keys, references, activity, returns")
+    progress("validating sales, surveys and redemptions: keys, references, activity, returns")
     for spec in DATED_FACTS:
         _duplicates(warehouse, spec, per_delivery=False)
     _duplicate_orders(warehouse)  # the sales' own order and return checks
@@ -39,10 +52,15 @@ def check_across_rows(warehouse: Warehouse, progress: Callable[[str], None]) -> 
         _references(warehouse, spec)
     _unknown_orders(warehouse)
     _over_returns(warehouse)
+    _not_members(warehouse, SPECS["redemptions"])
     progress("validating adjustments: keys, references, activity")
     for spec in MONTH_FACTS:
         _duplicates(warehouse, spec, per_delivery=False)
         _adjustment_references(warehouse, spec)
+
+
+def _refers_to_others(spec: SourceSpec) -> bool:
+    return any(_refers_to(spec, column) for column in REFERENCES)
 
 
 def _quarantine(warehouse: Warehouse, source: str, reason: str, select_sql: str) -> None:
@@ -135,9 +153,7 @@ def _unknown_reps(warehouse: Warehouse, spec: SourceSpec) -> None:
     )
 
 
-def _references(warehouse: Warehouse, spec: SourceSpec) -> None:
-    date = spec.period_date
-    _unknown_reps(warehouse, spec)
+def _unknown_customers(warehouse: Warehouse, spec: SourceSpec) -> None:
     _quarantine(
         warehouse,
         spec.name,
@@ -147,6 +163,18 @@ def _references(warehouse: Warehouse, spec: SourceSpec) -> None:
             from alive_{spec.name}
             where customer_id not in (select customer_id from validated_customers)""",
     )
+
+
+def _references(warehouse: Warehouse, spec: SourceSpec) -> None:
+    """``unknown_rep``, ``unknown_customer``, then ``rep_inactive``, for the references the
+    source's columns make (a redemption names no rep)."""
+    date = spec.period_date
+    if _refers_to(spec, "rep_id"):
+        _unknown_reps(warehouse, spec)
+    if _refers_to(spec, "customer_id"):
+        _unknown_customers(warehouse, spec)
+    if not _refers_to(spec, "rep_id"):
+        return
     _quarantine(
         warehouse,
         spec.name,
@@ -156,6 +184,36 @@ def _references(warehouse: Warehouse, spec: SourceSpec) -> None:
                    || cast(f.{date} as varchar) as detail
             from alive_{spec.name} f join validated_reps r using (rep_id)
             where f.{date} < r.hire_date or f.{date} > r.leave_date""",
+    )
+
+
+def _not_members(warehouse: Warehouse, spec: SourceSpec) -> None:
+    """``not_member``: the customer's current member row (``validated_members``) does not cover
+    the redemption's date (``enrolled_date`` <= date <= ``left_date``, an empty one open). A
+    redemption accepted in a published version is never judged again: its coupon was issued."""
+    date = spec.period_date
+    accepted = (
+        f"select redemption_id from published.{ACCEPTED_REDEMPTIONS} "
+        "where redemption_id is not null"
+        if warehouse.table_exists(ACCEPTED_REDEMPTIONS, "published")
+        else "select null::varchar as redemption_id where false"
+    )
+    _quarantine(
+        warehouse,
+        spec.name,
+        "not_member",
+        f"""select f.raw_id,
+                   case when m.customer_id is null
+                        then 'customer ' || f.customer_id || ' is not a member'
+                        else 'customer ' || f.customer_id || ' is a member '
+                             || cast(m.enrolled_date as varchar) || '..'
+                             || coalesce(cast(m.left_date as varchar), '') || ', not on '
+                             || cast(f.{date} as varchar)
+                   end as detail
+            from alive_{spec.name} f left join validated_members m using (customer_id)
+            where (m.customer_id is null or f.{date} < m.enrolled_date
+                   or f.{date} > m.left_date)
+              and f.{spec.key} not in ({accepted})""",
     )
 
 

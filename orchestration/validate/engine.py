@@ -9,8 +9,9 @@ that passed the checks before it:
   history at every close;
 - ``outcomes.py``: every row's outcome, the quarantine and the counts per file.
 
-Manual adjustments (an optional source) are judged like the other facts; their
-``validated_adjustments`` table always exists, empty when nothing was landed.
+Manual adjustments and the loyalty sources (``members``, ``redemptions``; optional sources) are
+judged like the other reference data and facts; their ``validated_<source>`` tables always
+exist, empty when nothing was landed.
 """
 
 from __future__ import annotations

@@ -16,6 +16,12 @@ def record_outcomes(warehouse: Warehouse) -> None:
             f"insert into validation_status select '{spec.name}', raw_id, 'loaded', null, null "
             f"from alive_{spec.name}"
         )
+    write_outcome_tables(warehouse)
+    _refuse_rows_without_outcome(warehouse)
+
+
+def write_outcome_tables(warehouse: Warehouse) -> None:
+    """``row_outcomes``, the ``quarantine`` and ``validation_counts`` from the rows' statuses."""
     parts = [_outcomes_of(spec) for spec in SPECS.values()]
     warehouse.run("create or replace table row_outcomes as " + " union all ".join(parts))
     warehouse.run(
@@ -32,7 +38,6 @@ def record_outcomes(warehouse: Warehouse) -> None:
                   count(*) filter (where status = 'quarantined') as rows_quarantined
            from row_outcomes group by all order by all"""
     )
-    _refuse_rows_without_outcome(warehouse)
 
 
 def _outcomes_of(spec: SourceSpec) -> str:

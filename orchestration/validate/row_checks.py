@@ -134,16 +134,18 @@ def _pandera_rejects(frame: pd.DataFrame, spec: SourceSpec) -> pd.DataFrame:
     if unknown:  # a schema-level failure we did not expect: fail loudly, never drop
         raise RuntimeError(f"unexpected validation failure in {spec.name}: {sorted(unknown)}")
     cases["rank"] = cases["reason"].map(RANK)
-    order = {column: position for position, column in enumerate(spec.columns)}
-    cases["column_order"] = cases["column"].map(order)
+    cases["column_order"] = _column_order(cases, spec)
     cases = cases.sort_values(["index", "rank", "column_order"]).drop_duplicates("index")
     positions = cases["index"].astype("int64").to_numpy()
+    value = cases["failure_case"].astype(str).str.slice(0, 60)
+    # a personal value never reaches the quarantine (an empty one says nothing)
+    value = value.where(~cases["column"].isin(spec.personal) | (value == ""), "(withheld)")
     detail = (
         cases["column"].astype(str)
         + ": "
         + cases["check"].astype(str).str.split(": ", n=1).str[1]
         + " ("
-        + cases["failure_case"].astype(str).str.slice(0, 60)
+        + value
         + ")"
     )
     return pd.DataFrame(
@@ -153,3 +155,21 @@ def _pandera_rejects(frame: pd.DataFrame, spec: SourceSpec) -> pd.DataFrame:
             "detail": detail.to_numpy(),
         }
     )
+
+
+def _column_order(cases: pd.DataFrame, spec: SourceSpec) -> pd.Series:
+    """Which failing column a row's detail names: the contract's column order; for a check that
+    compares columns of one row (pandera reports every column), the column its message names
+    first (``left_date is earlier than enrolled_date``: left_date)."""
+    order = cases["column"].map({column: n for n, column in enumerate(spec.columns)})
+    row_wide = cases["schema_context"] == "DataFrameSchema"
+    named = [
+        message.find(column) if column in message else len(message) + position
+        for message, column, position in zip(
+            cases.loc[row_wide, "check"].astype(str).str.split(": ", n=1).str[1],
+            cases.loc[row_wide, "column"].astype(str),
+            order[row_wide],
+            strict=True,
+        )
+    ]
+    return order.where(~row_wide, pd.Series(named, index=cases.index[row_wide], dtype="float64"))

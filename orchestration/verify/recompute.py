@@ -3,20 +3,32 @@
 A scratch warehouse gets exactly the raw rows of the files the version recorded in
 ``publication_inputs`` and the publication history that existed before it; validation and dbt
 then run as in the close, and every published table is compared with the recomputation.
+The loyalty program's tables continue from the previous month's loyalty close: see
+``verify/loyalty.py`` for how they are recomputed (or, in a restatement, checked).
 """
 
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import pyarrow as pa
 
 from orchestration.lib.period import window
 from orchestration.lib.workspace import SOURCES, Workspace
 from orchestration.points.dbt import run_dbt, seeds_env
-from orchestration.publish.store import input_fingerprint, rulebook_versions, stage_accounting
+from orchestration.publish.store import (
+    NOT_READ,
+    input_fingerprint,
+    rulebook_versions,
+    stage_accounting,
+)
 from orchestration.rulebooks.live import compile_workspace
 from orchestration.validate.engine import validate_all
+from orchestration.verify import loyalty
 from orchestration.warehouse.connection import Warehouse
 from orchestration.warehouse.duckdb import connect
 from schemas.published import VERSIONED
@@ -28,37 +40,78 @@ class Verification:
     version: int
     identical: bool = True
     differences: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what was compared how, when not plainly
 
 
 def verify_version(workspace: Workspace, period: str, version: int | None) -> Verification:
+    with connect(workspace, read_only=True) as source:
+        row = source.row(
+            "select version, seq from published.publications where period = ? "
+            + ("and version = ? " if version else "")
+            + "order by version desc limit 1",
+            [period, version] if version else [period],
+        )
+        if row is None:
+            raise LookupError(f"{period} v{version or 'latest'} is not published")
+        version, seq = row
+        previous = loyalty.previous_close(source, period, seq) if version == 1 else None
+    result = Verification(period, version)
+    seeds = compile_workspace(workspace)
+    state = None
+    if previous is not None:  # the walk this version continued from, recomputed first
+        with _recomputed(workspace, previous.period, previous.version, previous.seq, seeds) as wh:
+            state = loyalty.walk_state(wh, previous)
+    with _recomputed(workspace, period, version, seq, seeds, state) as warehouse:
+        _compare(warehouse, result)
+    if version == 1:
+        result.notes.append(
+            "loyalty tables recomputed"
+            + (
+                f", continuing from the walk of {previous.period} v{previous.version} "
+                "recomputed from its own recorded inputs"
+                if previous
+                else " (no earlier loyalty close to continue from)"
+            )
+        )
+    else:
+        result.notes.append(
+            f"loyalty tables: carried over from v{version - 1} (loyalty results are never "
+            f"restated) and checked to be its rows; `jifen verify {period} --version 1` "
+            "recomputes them"
+        )
+    return result
+
+
+@contextmanager
+def _recomputed(
+    workspace: Workspace,
+    period: str,
+    version: int,
+    seq: int,
+    seeds: Path,
+    state: dict[str, pa.Table] | None = None,
+) -> Iterator[Warehouse]:
+    """A scratch warehouse holding the version's recorded inputs, the history before it (and
+    the previous loyalty close's walk, ``state``), after validation and dbt, as in the close."""
     with tempfile.TemporaryDirectory(prefix="jifen-verify-") as scratch_dir:
         scratch = Workspace.at(Path(scratch_dir) / "home")
-        with connect(workspace, read_only=True) as source:
-            row = source.row(
-                "select version, seq from published.publications where period = ? "
-                + ("and version = ? " if version else "")
-                + "order by version desc limit 1",
-                [period, version] if version else [period],
-            )
-            if row is None:
-                raise LookupError(f"{period} v{version or 'latest'} is not published")
-            version, seq = row
-        result = Verification(period, version)
         with connect(scratch) as warehouse:
             _copy_recorded_inputs(warehouse, workspace, period, version, seq)
+            if state:
+                loyalty.load_walk_state(warehouse, state)
             validate_all(warehouse)
-        _dbt_build(scratch, period, compile_workspace(workspace))
+        _dbt_build(scratch, period, seeds)
         with connect(scratch) as warehouse:
-            _compare(warehouse, result)
-    return result
+            yield warehouse
 
 
 def _copy_recorded_inputs(
     warehouse: Warehouse, workspace: Workspace, period: str, version: int, seq: int
 ) -> None:
     warehouse.attach(workspace.warehouse, "src", read_only=True)
-    files = (
-        "select file_hash from src.published.publication_inputs where period = ? and version = ?"
+    files = (  # the files read: an unread file's bytes are no input (it is recorded, not read)
+        "select file_hash from src.published.publication_inputs where period = ? and version = ? "
+        f"and source <> '{NOT_READ}'"
     )
     params = [period, version]
     for source in SOURCES:
@@ -79,6 +132,7 @@ def _copy_recorded_inputs(
             f"insert into published.{table.name} select t.* from src.published.{table.name} t "
             "join published.publications p using (period, version)"
         )
+    loyalty.copy_accepted_redemptions(warehouse, seq)
     warehouse.run(
         "create table stored_publication as select * from src.published.publications "
         "where period = ? and version = ?",
@@ -108,8 +162,13 @@ def _dbt_build(scratch: Workspace, period: str, seeds: Path) -> None:
 
 
 def _compare(warehouse: Warehouse, result: Verification) -> None:
-    stage_accounting(warehouse, result.period)
+    unread = warehouse.rows(
+        "select source_file, file_hash from stored_publication_inputs where source = ?", [NOT_READ]
+    )
+    stage_accounting(warehouse, result.period, unread)
     for table in VERSIONED:
+        if table.program == "loyalty" and result.version > 1:
+            continue  # carried over, not recomputed: compared with the version before below
         columns = ", ".join(name for name, _ in table.columns)
         recomputed = f"select period, {columns} from {table.candidate}"
         stored = f"select period, {columns} from stored_{table.name}"
@@ -122,6 +181,10 @@ def _compare(warehouse: Warehouse, result: Verification) -> None:
                 f"{table.name}: {missing} published row(s) not reproduced, {extra} "
                 f"recomputed row(s) not published; e.g. {sample}"
             )
+    if result.version > 1:
+        carried = loyalty.compare_carried(warehouse, result.period, result.version)
+        result.identical = result.identical and not carried
+        result.differences += carried
     stored_fingerprint = warehouse.value("select input_fingerprint from stored_publication")
     fingerprint = input_fingerprint(warehouse, rulebook_versions(warehouse))
     if stored_fingerprint != fingerprint:

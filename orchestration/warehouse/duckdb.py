@@ -18,7 +18,7 @@ LINEAGE_COLUMNS = "source_file VARCHAR, row_number BIGINT, file_hash VARCHAR, ru
 
 def _ddl() -> list[str]:
     # imported here: the publish package imports this module
-    from schemas.published import INTERNAL, PUBLICATIONS_COLUMNS, VERSIONED
+    from schemas.published import INTERNAL, LOYALTY_STATE, PUBLICATIONS_COLUMNS, VERSIONED
 
     statements = [
         """create table if not exists ingested_files (
@@ -45,7 +45,7 @@ def _ddl() -> list[str]:
     statements.append("create schema if not exists published")
     columns = ", ".join(f"{name} {kind}" for name, kind in PUBLICATIONS_COLUMNS)
     statements.append(f"create table if not exists published.publications ({columns})")
-    for table in (*VERSIONED, *INTERNAL):
+    for table in (*VERSIONED, *INTERNAL, *LOYALTY_STATE):
         typed = ", ".join(f"{name} {kind}" for name, kind in table.columns)
         statements.append(
             f"create table if not exists published.{table.name} "

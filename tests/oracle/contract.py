@@ -200,13 +200,43 @@ def _file_sort_key(path: Path) -> bytes:
     return path.name.encode("utf-8", "surrogateescape")
 
 
+# How a landed file's name ends -> how it is read (docs/workspace.md, "What jifen reads").
+LANDED_ENDINGS = (".csv.gz", ".csv.bz2", ".csv.zst", ".csv", ".parquet", ".xlsx")
+
+
+def _ending(path: Path) -> str | None:
+    name = path.name.lower()
+    return next((e for e in LANDED_ENDINGS if name.endswith(e) and name != e), None)
+
+
 def _landed_files(folder: Path) -> list[Path]:
     if not folder.is_dir():
         return []
     files = [
-        p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in (".csv", ".parquet")
+        p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".") and _ending(p)
     ]
     return sorted(files, key=_file_sort_key)
+
+
+def _landed_bytes(source: str, path: Path) -> bytes:
+    """A CSV's bytes, decompressed when it was landed compressed."""
+    import bz2
+    import gzip
+
+    ending = _ending(path)
+    try:
+        if ending == ".csv.gz":
+            return gzip.decompress(path.read_bytes())
+        if ending == ".csv.bz2":
+            return bz2.decompress(path.read_bytes())
+        if ending == ".csv.zst":  # no zstd in Python 3.11's standard library
+            import pyarrow as pa
+
+            with pa.input_stream(str(path), compression="zstd") as stream:
+                return stream.read()
+    except Exception as exc:  # any failure to decompress rejects the file
+        raise RejectedFile(source, path.name, f"cannot decompress: {exc}") from exc
+    return path.read_bytes()
 
 
 def _header_index(source: str, file_name: str, header: list[str]) -> dict[str, int]:
@@ -223,7 +253,7 @@ def _header_index(source: str, file_name: str, header: list[str]) -> dict[str, i
 
 
 def _read_csv(source: str, path: Path) -> list[dict[str, str]]:
-    data = path.read_bytes()
+    data = _landed_bytes(source, path)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -263,8 +293,8 @@ def _parquet_value_to_text(value: Any) -> str:
         return str(value)
     if isinstance(value, Decimal):
         return format(value, "f")
-    if isinstance(value, float):
-        return format(Decimal(repr(value)), "f")
+    if isinstance(value, float):  # the shortest text that reads back as the same double
+        return format(Decimal(repr(value)).normalize(), "f")
     if isinstance(value, dt.datetime):
         # A TIMESTAMP is not a date: this text never parses as one (bad_type).
         return value.isoformat(sep=" ")
@@ -289,6 +319,42 @@ def _read_parquet(source: str, path: Path) -> list[dict[str, str]]:
     ]
 
 
+def _xlsx_cell_to_text(cell: Any) -> str:
+    """An Excel cell as the text the contract judges (decisions.md, "Reading files")."""
+    value = cell.value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, dt.datetime):
+        # openpyxl gives every date cell as a datetime: one without a time of day is a date
+        midnight = value.time() == dt.time(0)
+        return value.date().isoformat() if midnight else value.isoformat(sep=" ")
+    return _parquet_value_to_text(value)
+
+
+def _read_xlsx(source: str, path: Path) -> list[dict[str, str]]:
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(path, data_only=True)
+    except Exception as exc:  # any failure to open the workbook rejects it
+        raise RejectedFile(source, path.name, f"cannot read the workbook: {exc}") from exc
+    named = [name for name in workbook.sheetnames if name.strip().casefold() == source]
+    sheet = workbook[named[0] if named else workbook.sheetnames[0]]
+    records = [[_xlsx_cell_to_text(cell) for cell in row] for row in sheet.iter_rows()]
+    while records and not any(records[-1]):
+        records.pop()  # empty rows after the last filled one are not rows
+    if not records:
+        raise RejectedFile(source, path.name, "no header row")
+    header = records[0]
+    while header and not header[-1]:
+        header.pop()
+    index = _header_index(source, path.name, header)
+    return [
+        {c: record[i] if i < len(record) else "" for c, i in index.items()}
+        for record in records[1:]
+    ]
+
+
 def _read_source(
     landing: Path, source: str, skip_rejected: bool, rejected: list[tuple[str, str, str]]
 ) -> list[Delivery]:
@@ -300,8 +366,10 @@ def _read_source(
             continue  # same bytes already ingested: not read, not counted
         seen_hashes.add(digest)
         try:
-            if path.suffix.lower() == ".csv":
+            if _ending(path).startswith(".csv"):
                 raw_rows = _read_csv(source, path)
+            elif _ending(path) == ".xlsx":
+                raw_rows = _read_xlsx(source, path)
             else:
                 raw_rows = _read_parquet(source, path)
         except RejectedFile as exc:

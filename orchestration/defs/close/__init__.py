@@ -10,6 +10,7 @@ from dagster import (
     schedule,
 )
 
+from orchestration.defs.automation import schedule_status
 from orchestration.lib.period import partition_key, previous_period
 
 close_job = define_asset_job(
@@ -20,7 +21,12 @@ close_job = define_asset_job(
 )
 
 
-@schedule(job=close_job, cron_schedule="0 6 3 * *", execution_timezone="UTC")
+@schedule(
+    job=close_job,
+    cron_schedule="0 6 3 * *",
+    execution_timezone="UTC",
+    default_status=schedule_status(),
+)
 def monthly_close(context: ScheduleEvaluationContext) -> RunRequest:
     """On the 3rd of each month, close the previous month (late files have had two days)."""
     period = previous_period(context.scheduled_execution_time.date())

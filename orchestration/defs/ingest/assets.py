@@ -2,6 +2,7 @@
 
 from dagster import AssetExecutionContext, Failure, MaterializeResult, MetadataValue, asset
 
+from orchestration.defs.ingest.unread import UNREAD_ASSET, unread_landing_files
 from orchestration.defs.partitions import monthly_partitions
 from orchestration.defs.resources import WorkspaceResource
 from orchestration.ingest.landing import ingest_source
@@ -18,6 +19,7 @@ def _ingest_asset(source: str):
         group_name="ingest",
         partitions_def=monthly_partitions,
         kinds={"duckdb"},
+        deps=[UNREAD_ASSET],  # a strict close stops there, before any file is read
         description=f"Every row of landing/{source}/ as text, with file, row number and SHA-256."
         + note,
     )
@@ -37,7 +39,7 @@ def _ingest_asset(source: str):
         for name, same_as in report.skipped_files:
             context.log.info(f"{source}/{name}: same bytes as {same_as}, already ingested; skipped")
         for name in report.ignored:
-            context.log.warning(f"{source}/{name}: not .csv or .parquet; ignored")
+            context.log.warning(f"{source}/{name}: not read (see {UNREAD_ASSET})")
         if report.rejected:
             problems = "\n".join(f"  - {rejected}" for rejected in report.rejected)
             raise Failure(
@@ -60,4 +62,4 @@ def _ingest_asset(source: str):
     return _ingest
 
 
-ingest_assets = [_ingest_asset(source) for source in SOURCES]
+ingest_assets = [unread_landing_files, *(_ingest_asset(source) for source in SOURCES)]

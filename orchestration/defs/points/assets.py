@@ -16,6 +16,7 @@ from orchestration.defs.resources import WorkspaceResource
 from orchestration.gate.invariants import prefetch
 from orchestration.lib.faults import crash_point
 from orchestration.lib.period import parse_period, window
+from orchestration.loyalty.verdicts import record_walk_verdicts
 from orchestration.points.dbt import ensure_manifest, seeds_env
 from orchestration.points.marks import plan_recomputation
 from orchestration.rulebooks.live import compile_workspace
@@ -60,3 +61,6 @@ def points_models(
             if number == 3:
                 crash_point("during_dbt")
             yield event
+        with connect(ws) as warehouse:
+            refused = record_walk_verdicts(warehouse)
+        context.log.info(f"redemptions refused by the loyalty walk: {refused}")

@@ -14,6 +14,7 @@ from dagster import (
 from orchestration.defs.partitions import monthly_partitions
 from orchestration.defs.resources import WorkspaceResource
 from orchestration.gate.record import candidate_record, keep_for_version, load
+from orchestration.ingest.unread import unread_files
 from orchestration.lib.faults import crash_point
 from orchestration.lib.period import parse_period
 from orchestration.points.marks import book_marks
@@ -68,6 +69,7 @@ def publication(
                 restate=config.restate,
                 reason=config.reason,
                 counts=totals,
+                unread=[(unread.path, unread.sha256(ws)) for unread in unread_files(ws)],
             )
         except PeriodClosed as closed:
             raise Failure(description=str(closed)) from None

@@ -16,6 +16,7 @@ from dagster import (
     sensor,
 )
 
+from orchestration.defs.automation import schedule_status, sensor_interval, sensor_status
 from orchestration.defs.standings.assets import provisional_standings
 from orchestration.lib.period import partition_key
 from orchestration.lib.workspace import Workspace
@@ -28,6 +29,8 @@ provisional_job = define_asset_job(
     executor_def=in_process_executor,
     description="Ingest, validate and compute the open period; refresh its provisional standings.",
 )
+# Standings show what is known, bad rows and all: they never stop on the error budget.
+PROVISIONAL_OPS = {"validated_inputs": {"config": {"error_budget": 1.0}}}
 
 
 def current_period(now: datetime | None = None) -> str:
@@ -49,20 +52,33 @@ def landing_signature(workspace: Workspace) -> str:
     return digest.hexdigest()
 
 
-@schedule(job=provisional_job, cron_schedule="0 7 * * *", execution_timezone="UTC")
+@schedule(
+    job=provisional_job,
+    cron_schedule="0 7 * * *",
+    execution_timezone="UTC",
+    default_status=schedule_status(),
+)
 def daily_standings(context: ScheduleEvaluationContext) -> RunRequest:
     period = current_period(context.scheduled_execution_time)
-    return RunRequest(partition_key=partition_key(period))
+    return RunRequest(partition_key=partition_key(period), run_config={"ops": PROVISIONAL_OPS})
 
 
-@sensor(job=provisional_job, minimum_interval_seconds=60)
+@sensor(
+    job=provisional_job,
+    minimum_interval_seconds=sensor_interval(),
+    default_status=sensor_status(),
+)
 def new_landing_files(context: SensorEvaluationContext):
     """A new delivery refreshes the open month's standings."""
     signature = landing_signature(Workspace.at())
     if signature == context.cursor:
         return SkipReason("no new landing files")
     context.update_cursor(signature)
-    return RunRequest(run_key=signature, partition_key=partition_key(current_period()))
+    return RunRequest(
+        run_key=signature,
+        partition_key=partition_key(current_period()),
+        run_config={"ops": PROVISIONAL_OPS},
+    )
 
 
 defs = Definitions(

@@ -20,6 +20,7 @@ from orchestration.validate.budget import (
     DEFAULT_ERROR_BUDGET,
     adjustment_stops,
     budget_breaches,
+    listed_counts,
     open_adjustments,
     period_counts,
 )
@@ -72,7 +73,7 @@ def validated_inputs(
         quarantined = warehouse.value("select count(*) from quarantine")
     table = "\n".join(
         f"| {c.source} | {c.read} | {c.loaded} | {c.deduplicated} | {c.quarantined} |"
-        for c in counts
+        for c in listed_counts(counts)
     )
     summary = MetadataValue.md(
         "| source | read | loaded | deduplicated | quarantined |\n|---|---|---|---|---|\n" + table

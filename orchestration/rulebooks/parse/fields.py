@@ -11,6 +11,7 @@ import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from orchestration.rulebooks.model import LOYALTY_PARAMETERS
 from orchestration.rulebooks.problems import Problem
 from orchestration.rulebooks.source import Document, Node, child_path
 
@@ -44,6 +45,8 @@ FIELD_HELP = {
     "from": "the lowest period total of the tier, e.g. 300",
     "reward": "the reward, e.g. gift card",
     "cash_value": "the reward's cash value in CNY, e.g. 300",
+    "program": "program: loyalty (a sales rule book has no program field)",
+    **{parameter.name: parameter.meaning for parameter in LOYALTY_PARAMETERS},
 }
 
 

@@ -1,0 +1,5 @@
+select
+    period,
+    version,
+    redemption_id
+from {{ source('published', 'loyalty_accepted_redemptions') }}

@@ -1,0 +1,36 @@
+"""The walk's verdicts on redemptions, recorded as the rows' outcomes.
+
+``over_redemption_limit`` and ``insufficient_points`` are business outcomes decided by the ledger
+walk (dbt model ``int_loyalty_verdicts``), not data errors: after dbt, a redemption the walk
+refused is quarantined under that code (listed by the close report and ``jifen quarantine``),
+never counted against the error budget, and never stops a close. Validation starts from scratch
+at every close, so a redemption a later walk accepts leaves the quarantine.
+"""
+
+from __future__ import annotations
+
+from orchestration.validate.outcomes import write_outcome_tables
+from orchestration.warehouse.connection import Warehouse
+
+
+def record_walk_verdicts(warehouse: Warehouse) -> int:
+    """Quarantine the redemptions the walk refused; returns how many."""
+    if not warehouse.table_exists("int_loyalty_verdicts"):
+        return 0
+    warehouse.run(
+        """create or replace temp table walk_refused as
+           select r.raw_id, v.status as reason, v.detail
+           from int_loyalty_verdicts v
+           join validated_redemptions r on r.redemption_id = v.redemption_id
+           where v.status <> 'accepted'"""
+    )
+    warehouse.run(
+        """update validation_status s
+           set status = 'quarantined', reason = w.reason, detail = w.detail
+           from walk_refused w
+           where s.source = 'redemptions' and s.raw_id = w.raw_id"""
+    )
+    refused = warehouse.value("select count(*) from walk_refused")
+    if refused:
+        write_outcome_tables(warehouse)
+    return refused
