@@ -306,6 +306,18 @@ LOYALTY_STATE = (
         "int_loyalty_lots",
         "loyalty",
     ),
+    PublishedTable(
+        "loyalty_walk_refusals",
+        (
+            ("customer_id", "VARCHAR"),
+            ("redemption_id", "VARCHAR"),
+            ("status", "VARCHAR"),
+            ("detail", "VARCHAR"),
+        ),
+        "period, version, redemption_id",
+        "int_loyalty_refusals",
+        "loyalty",
+    ),
 )
 
 PUBLICATIONS_COLUMNS = (

@@ -60,7 +60,7 @@ def round2(value: Decimal) -> Decimal:
 @pytest.fixture(scope="module")
 def ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     ws = Workspace.at(tmp_path_factory.mktemp("audit") / "home").prepare()
-    generate(ws.home, seed=3, months=PERIODS)
+    generate(ws.home, seed=3, months=PERIODS, loyalty=False)  # loyalty: test_loyalty_audit.py
     for period in PERIODS:
         assert run_close(ws, period).success
     return ws
@@ -846,7 +846,7 @@ def late_ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     roster), which the August close books as PRIOR_PERIOD_ADJUSTMENT lines."""
     root = tmp_path_factory.mktemp("late")
     ws = Workspace.at(root / "home").prepare()
-    generate(ws.home, seed=3, months=PERIODS)
+    generate(ws.home, seed=3, months=PERIODS, loyalty=False)  # loyalty: test_loyalty_audit.py
     held = sorted(ws.landing.rglob("*2026-08*"))
     assert held
     for path in held:

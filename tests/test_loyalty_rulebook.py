@@ -30,7 +30,7 @@ from orchestration.rulebooks import (
 )
 from orchestration.rulebooks.layout import REPO_RULEBOOKS, REPO_SEEDS
 from orchestration.rulebooks.seeds import in_effect
-from orchestration.trial.score import CandidateRejected, check_candidate
+from orchestration.trial.score import check_candidate
 
 DEFAULT = REPO_RULEBOOKS / "2026.1.yaml"
 LOYALTY = REPO_RULEBOOKS / "loyalty-2026.1.yaml"
@@ -208,7 +208,7 @@ BAD_FIELDS = [
         "the loyalty rule book has an unknown field 'earn_rate'; a loyalty rule book has the "
         "fields program, version, effective_from, description, earn_amount, welcome_points, "
         "frequency_orders, frequency_bonus, redemption_unit, unit_value, monthly_limit, "
-        "expiry_months",
+        "expiry_months, language",
     ),
 ]
 
@@ -442,10 +442,7 @@ def test_cli_check_and_list_loyalty_books(workspace: Workspace, tmp_path: Path):
     assert listed.exit_code == 0 and "loyalty-2026.1" in listed.output
 
 
-def test_the_trial_refuses_a_loyalty_candidate_plainly(workspace: Workspace):
-    with pytest.raises(CandidateRejected) as refused:
-        check_candidate(LOYALTY, workspace)
-    assert refused.value.summary == (
-        "rulebooks/loyalty-2026.1.yaml is a loyalty rule book (program: loyalty); a trial "
-        "compares sales rule books only"
-    )
+def test_the_trial_takes_a_loyalty_candidate(workspace: Workspace):
+    """Compared with the live loyalty books (tests/test_loyalty_trial.py)."""
+    candidate = check_candidate(LOYALTY, workspace)
+    assert (candidate.program, candidate.book.version) == ("loyalty", "loyalty-2026.1")

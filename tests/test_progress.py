@@ -50,4 +50,4 @@ def test_close_progress_names_each_stage_once_with_its_counts_in_order(base_land
     table = done.stderr[done.stderr.index("time per stage") :]
     for stage in ("ingest", "validate", "dbt", "gate", "publish", "reports", "total"):
         assert re.search(rf"\b{stage}\b\s+│\s+\d+\.\d", table), table
-    assert "2026-07: published version 1" in done.stdout
+    assert "2026-07: version 1 published" in done.stdout

@@ -300,7 +300,8 @@ def test_quarantine_summary(published: Path, reports: Path) -> None:
         sql(
             published,
             "select strftime(d, '%Y-%m'), count(*) from (select try_strptime(coalesce("
-            "json_extract_string(raw, '$.txn_date'), json_extract_string(raw, '$.survey_date')), "
+            "json_extract_string(raw, '$.txn_date'), json_extract_string(raw, '$.survey_date'), "
+            "json_extract_string(raw, '$.redeemed_date')), "
             "'%Y-%m-%d') as d from quarantine) where d is not null group by 1",
         )
     )

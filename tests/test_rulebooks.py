@@ -177,7 +177,7 @@ CASES = [
         "colour",
         "colour",
         "the rule book has an unknown field 'colour'; a rule book has the fields version, "
-        "effective_from, currency, description, rules, tiers, rewards",
+        "effective_from, currency, description, rules, tiers, rewards, language",
     ),
     (
         "currency not CNY",

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from orchestration.audit.render import landed_text
+from orchestration.audit.render import landed_text as _landed_text
+from schemas.contract import SPECS
+
+WITHHELD = "(withheld: personal data)"  # as the audit pack's quarantine.csv
 
 MAX_SHOWN = 50  # purchase lines printed under a frequency bonus; the rest are counted
 
@@ -32,6 +35,17 @@ def loyalty_trace_text(trace: dict) -> list[str]:
         out.append(f"    … and {len(inputs) - MAX_SHOWN} more purchase lines")
     out += [f"  problem: {problem}" for problem in trace.get("problems", [])]
     return out
+
+
+def landed_text(landed: dict, indent: str) -> list[str]:
+    """The landed row, its personal values (a member's card number) withheld on screen."""
+    spec = SPECS.get(landed["source"])
+    raw = landed.get("raw")
+    if spec is not None and raw:
+        raw = {
+            key: WITHHELD if key in spec.personal and value else value for key, value in raw.items()
+        }
+    return _landed_text({**landed, "raw": raw}, indent)
 
 
 def _lot_text(lot: dict, indent: str) -> list[str]:

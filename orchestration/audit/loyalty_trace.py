@@ -92,7 +92,8 @@ class LoyaltyTracer:
     def _lines(self, where: str, params: list) -> list[dict]:
         columns = ", ".join(f'"{name}"' for name in self.columns)
         return self.published.dicts(
-            f"select {columns} from {LEDGER} where {where} order by period, version, event_date, line_id",
+            f"select {columns} from {LEDGER} where {where} "
+            "order by period, version, event_date, line_id",
             params,
         )
 

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestration.audit.checker import check_script
+from orchestration.audit.loyalty_pack import loyalty_checks, write_loyalty_rulebook
 from orchestration.audit.readme import SeedRows, render_readme
 from orchestration.audit.readonly import (
     AuditError,
@@ -165,6 +166,10 @@ def _write_contents(
     for seed, (header, rows) in sorted(seeds.items()):
         _write_csv(rulebook_dir / f"{seed}.csv", header, rows)
     checks["rulebook_versions"] = versions
+    checks["loyalty_rulebooks"] = write_loyalty_rulebook(
+        ws, warehouse, period, version, rulebook_dir
+    )
+    checks["loyalty"] = loyalty_checks(warehouse, period, version)
     checks["rulebook_sources"] = _rulebook_sources(ws, versions, seeds, rulebook_dir)
     checks["fingerprint"] = _fingerprint_check(warehouse, publication, versions, seeds)
     manifest = _manifest(warehouse, publication)
@@ -180,8 +185,12 @@ def _write_contents(
         tuple(row)
         for row in warehouse.rows(
             "select source, source_file, source_row_number from published.points_ledger "
-            "where period = ? and version = ? and source_file is not null",
-            [period, version],
+            "where period = ? and version = ? and source_file is not null union "
+            "select 'members' as source, source_file, source_row_number "  # a forfeit's member
+            "from published.loyalty_ledger where period = ? and version = ? and kind = 'FORFEIT' "
+            "union select source, source_file, source_row_number from published.loyalty_ledger "
+            "where period = ? and version = ? and source_file is not null and kind <> 'FORFEIT'",
+            [period, version] * 3,
         )
     }
     quarantine = _quarantine(warehouse, period, ingested, paid)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from orchestration.audit import loyalty_pack
 from orchestration.reports.rulebook import KIND_ORDER
 from orchestration.rulebooks.model import Rule, RuleBook
 from schemas.published import CHAINED_FIELDS, VERSIONED
@@ -154,13 +155,15 @@ DESCRIBED = {"points_ledger", "rep_period_points", "rep_period_rule_points", "re
 TABLE_NOTES = {
     "publication_inputs": "every landing file the version was made from, with its SHA-256 "
     "and its rows of the period (all rows for reference data) read, loaded, deduplicated and "
-    "quarantined as judged when the version was published"
+    "quarantined as judged when the version was published; a file under landing/ that no "
+    "source reads is listed as source `(not read)`, with its SHA-256 and no rows"
 }
 
 
 def _other_tables() -> str:
+    notes = {**TABLE_NOTES, **loyalty_pack.NOTES}
     return "".join(
-        f"- `{table.name}.csv`: {TABLE_NOTES.get(table.name, 'published table ' + table.name)}\n"
+        f"- `{table.name}.csv`: {notes.get(table.name, 'published table ' + table.name)}\n"
         for table in VERSIONED
         if table.name not in DESCRIBED
     )
@@ -200,6 +203,7 @@ def _checks(publication: dict, checks: dict) -> str:
             f"`publication_inputs.csv`: {_mark(same_files)}; `publication_inputs.csv` adds up "
             f"to the publication's row counts: {_mark(same_counts)}"
         )
+    lines.append(loyalty_pack.readme_checks(checks).rstrip("\n"))
     lines.append(
         "- `validation_counts.csv` (scopes `period` and `reference`) adds up to the "
         f"publication's row counts: {_mark(reconciled)}"
@@ -213,7 +217,7 @@ def _checks(publication: dict, checks: dict) -> str:
             + " (rows were judged again by a later close)"
         )
     )
-    return "\n".join(lines) + "\n"
+    return "\n".join(line for line in lines if line) + "\n"
 
 
 PUBLICATION_NOTE = (
@@ -292,7 +296,7 @@ The `.zip` next to it holds the same files.
 - `inputs_manifest.csv`: every landing file ingested up to the publication: source, file,
   SHA-256, rows, when (a file repeating another file's bytes is listed as `skipped`)
 - `quarantine.csv`: quarantined rows of the period's facts (`scope` `period`), of the
-  reference data (`reference`: reps, customers), and fact rows whose date gives no month
+  reference data (`reference`: reps, customers, members), and fact rows whose date gives no month
   (`undated`: they count in no period); `note` marks a row this version paid that a later
   close quarantined
 - `validation_counts.csv`: rows read, loaded, deduplicated and quarantined per file, same scopes
@@ -358,11 +362,11 @@ places (0.125 -> 0.13, -0.125 -> -0.13).
 Nothing is silently dropped: every landed row was loaded, counted as a duplicate or
 quarantined with a reason code. `quarantine.csv` lists the quarantined rows with the file,
 row number, reason, detail and the values as landed (`raw`). Fact rows belong to {period} when
-their `txn_date`/`survey_date` as landed starts with `{period}`.
+their `txn_date`/`survey_date`/`redeemed_date` as landed starts with `{period}`.
 
 In `validation_counts.csv`, the rows of scopes `period` and `reference` add up to the
 publication's `rows_read`, `rows_loaded`, `rows_deduplicated` and `rows_quarantined`, unless a
 later close judged some rows again (a later roster can make an earlier row's rep known, a
 corrected row can replace a quarantined one): the quarantine and the counts show the outcome of
 the latest validation, for the files listed in `inputs_manifest.csv`.
-"""
+{loyalty_pack.readme_section(checks, 5, period)}"""

@@ -23,7 +23,11 @@ def report(
         ),
     ] = None,
     lang: Annotated[
-        str | None, typer.Option(help="Language of the pages: zh or en (default: $JIFEN_LANG, en).")
+        str | None,
+        typer.Option(
+            help="Language of the pages: zh or en (default: $JIFEN_LANG, else the rule book's "
+            "language, else en)."
+        ),
     ] = None,
 ) -> None:
     """Write the HTML reports (close reports, statements, quarterly summaries) again."""

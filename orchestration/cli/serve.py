@@ -24,6 +24,7 @@ from orchestration.cli.output import HomeOption, err
 from orchestration.lib.workspace import Workspace
 
 CODE = ["-m", "orchestration.definitions"]
+STOP_SECONDS = 30
 
 
 class Part(StrEnum):
@@ -63,24 +64,29 @@ def serve(
     if only is not Part.daemon:
         err.print(f"jifen on {workspace.home}: http://{host}:{port} (Ctrl-C stops)")
 
-    def stop(_signal: int = 0, _frame: object = None) -> None:
-        for process in processes:
-            if process.poll() is None:
-                process.terminate()
-
-    signal.signal(signal.SIGTERM, stop)
-    code = 0
+    stopping: list[int] = []  # SIGTERM (systemd stop) or Ctrl-C
+    signal.signal(signal.SIGTERM, lambda number, _frame: stopping.append(number))
     try:
-        while all(process.poll() is None for process in processes):
+        while not stopping and all(process.poll() is None for process in processes):
             time.sleep(1)
-        code = next(process.returncode for process in processes if process.poll() is not None)
     except KeyboardInterrupt:
-        pass
+        stopping.append(signal.SIGINT)
     finally:
-        stop()
-        for process in processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop(processes)
+    ended = [process.returncode for process in processes if process.returncode]
+    code = 0 if stopping else next(iter(ended), 0)
     raise typer.Exit(code)
+
+
+def stop(processes: list[subprocess.Popen]) -> None:
+    """Ask each part to stop, then kill what is still running after ``STOP_SECONDS`` (Dagster
+    defers a SIGTERM that arrives while it loads the code location)."""
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

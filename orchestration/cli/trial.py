@@ -1,4 +1,7 @@
-"""``jifen trial``: score a candidate rule book on the loaded data, compare; publish nothing."""
+"""``jifen trial``: score a candidate rule book on the loaded data, compare; publish nothing.
+
+The candidate's program (a sales book, or a loyalty book: ``program: loyalty``) decides what is
+compared: reps, tiers and reward cost, or the loyalty program's points, liability and offers."""
 
 from __future__ import annotations
 
@@ -13,7 +16,9 @@ from orchestration.lib.workspace import Workspace, WorkspaceBusy
 
 
 def trial(
-    rules: Annotated[Path, typer.Option("--rules", help="Candidate rule book (YAML).")],
+    rules: Annotated[
+        Path, typer.Option("--rules", help="Candidate rule book (YAML), sales or loyalty.")
+    ],
     periods: Annotated[
         str, typer.Option("--periods", help="Periods to score, e.g. 2026-07..2026-10.")
     ],
@@ -24,7 +29,7 @@ def trial(
     ] = None,
 ) -> None:
     """Score a candidate rule book on the loaded data (nothing is published) and compare it
-    with the live rule books: CSV files and an HTML report."""
+    with the live rule books of its program (sales or loyalty): CSV files and an HTML report."""
     from orchestration.defs.launch import run_trial
     from orchestration.rulebooks.problems import problems_text
     from orchestration.trial.score import CandidateRejected, TrialError
@@ -42,7 +47,7 @@ def trial(
         raise fail("\n".join(errors) or "the trial failed to run")
     for warning in outcome.warnings:
         err.print(f"[yellow]{warning}[/]", highlight=False)
-    console.print(_comparison(outcome))
+    console.print(_loyalty(outcome) if outcome.loyalty_figures else _comparison(outcome))
     console.print(f"periods {', '.join(outcome.periods)}; nothing was published")
     console.print(f"report: {outcome.report}")
 
@@ -73,3 +78,44 @@ def _comparison(outcome) -> Table:
             f"{rule.delta:+,.2f}",
         )
     return table
+
+
+LOYALTY_SHOWN = {  # the loyalty figures printed (every one is in loyalty_summary.csv)
+    "points_earned": "points issued",
+    "points_reversed": "points reversed",
+    "points_redeemed": "points redeemed",
+    "points_expired": "points expired",
+    "points_forfeited": "points forfeited",
+    "closing_points": "closing balance",
+    "liability_cny": "liability (CNY)",
+    "members_affected": "members whose balance differs",
+}
+
+
+def _loyalty(outcome) -> Table:
+    """Current against candidate, period by period: points by kind, balance, liability."""
+    table = Table(
+        title=f"loyalty trial of {outcome.candidate_version} vs "
+        f"{', '.join(outcome.current_versions)} (first-close figures)"
+    )
+    for name, justify in (("period", "left"), ("", "left")):
+        table.add_column(name, justify=justify)
+    for name in ("current", "candidate", "difference"):
+        table.add_column(name, justify="right")
+    for figure in outcome.loyalty_figures:
+        if figure.measure in LOYALTY_SHOWN:
+            table.add_row(
+                figure.period,
+                LOYALTY_SHOWN[figure.measure],
+                _figure_text(figure.current),
+                _figure_text(figure.candidate),
+                _figure_text(figure.delta, sign="+"),
+            )
+    return table
+
+
+def _figure_text(value, sign: str = "") -> str:
+    """Points as whole numbers, CNY with 2 places, None as nothing."""
+    if value is None:
+        return ""
+    return f"{value:{sign},}" if isinstance(value, int) else f"{value:{sign},.2f}"

@@ -5,10 +5,9 @@ The progress display and the alerts both speak of stages, never of step keys.
 
 from __future__ import annotations
 
-# In the order a close runs them; ``standings`` ends a provisional run instead of the gate.
-STAGES = ("ingest", "validate", "dbt", "gate", "publish", "reports", "standings")
+# A close runs ingest, validate, dbt, gate, publish, reports; a provisional run ends with
+# standings instead of the gate. A step not named here is a stage of its own name.
 STEP_STAGES = {
-    "unread_landing_files": "ingest",  # the landing files no source reads, listed before ingest
     "unread_landing_files": "ingest",  # the scan of landing/ before the raw_ steps
     "validated_inputs": "validate",
     "points_models": "dbt",

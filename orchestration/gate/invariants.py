@@ -170,7 +170,8 @@ previous_kpis as (
 select
     count(*) as members,
     count(*) filter (where closing_points <> walked) as balance_not_sum_of_lines,
-    count(*) filter (where closing_points <> lot_points - debt_points) as balance_not_lots_minus_debt,
+    count(*) filter (where closing_points <> lot_points - debt_points)
+        as balance_not_lots_minus_debt,
     count(*) filter (where closing_points <> opening_points + prior_period_adjustment + earned
                      + reversed + redeemed + expired + forfeited) as closing_not_rolled_forward,
     count(*) filter (where moved <> closing_points - opening_points) as ledger_not_movement,

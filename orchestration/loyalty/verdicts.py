@@ -13,16 +13,27 @@ from orchestration.validate.outcomes import write_outcome_tables
 from orchestration.warehouse.connection import Warehouse
 
 
+def _refusals_table(warehouse: Warehouse) -> str:
+    """The walk whose verdicts stand: this close's when it carries the program forward (a month
+    after the latest loyalty close, or provisional standings), else the latest loyalty close's
+    saved refusals, so that re-closing or restating an earlier month changes nothing here."""
+    closing = warehouse.value("select period from int_periods where is_closing")
+    saved = warehouse.value("select max(period) from published.loyalty_walk_states")
+    if saved is None or closing is None or closing > saved:
+        return "int_loyalty_verdicts"
+    return "published.loyalty_walk_refusals"
+
+
 def record_walk_verdicts(warehouse: Warehouse) -> int:
     """Quarantine the redemptions the walk refused; returns how many."""
     if not warehouse.table_exists("int_loyalty_verdicts"):
         return 0
     warehouse.run(
-        """create or replace temp table walk_refused as
-           select r.raw_id, v.status as reason, v.detail
-           from int_loyalty_verdicts v
-           join validated_redemptions r on r.redemption_id = v.redemption_id
-           where v.status <> 'accepted'"""
+        f"""create or replace temp table walk_refused as
+            select r.raw_id, v.status as reason, v.detail
+            from {_refusals_table(warehouse)} v
+            join validated_redemptions r on r.redemption_id = v.redemption_id
+            where v.status <> 'accepted'"""
     )
     warehouse.run(
         """update validation_status s

@@ -10,12 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from orchestration.lib.period import is_period
+from orchestration.lib.workspace import Workspace
 from orchestration.reports import data, i18n, rulebook
 from orchestration.reports.close import LISTING_LIMIT, close_context
 from orchestration.reports.pages import file_name, statement_path, write
 from orchestration.reports.quarantine import Quarantine
 from orchestration.reports.quarterly import quarter_of, quarterly_context
 from orchestration.reports.statement import statement_context
+from orchestration.rulebooks.language import program_language
 from orchestration.warehouse.connection import Warehouse, open_database
 
 __all__ = ["render_reports"]
@@ -43,9 +45,10 @@ def render_reports(
     books the closes used, for tiers and rule descriptions (default: the seeds of the workspace
     ``published_db`` belongs to, else the repository's). ``listing_limit``: rows shown in each
     per-rep table of a page (a page says when it shows fewer than there are). ``lang``: ``en``
-    or ``zh`` (default: ``$JIFEN_LANG``, else English; ``i18n.language``).
+    or ``zh`` (default: ``$JIFEN_LANG``, else the ``language`` of the workspace's sales rule
+    book in effect for the newest published period, else English; ``i18n.language``).
     """
-    lang = i18n.language(lang)
+    lang = i18n.language(lang) if i18n.chosen(lang) else None
     published_db, out_dir = Path(published_db), Path(out_dir)
     if seeds is None:
         seeds = rulebook.seeds_of_published(published_db)
@@ -53,6 +56,7 @@ def render_reports(
         raise FileNotFoundError(f"no published data at {published_db}: close a period first")
     with open_database(published_db, read_only=True) as published:
         versions = data.latest_versions(published)
+        lang = lang or _book_language(published_db, seeds, versions)
         chosen = list(versions) if periods is None else sorted(set(periods))
         for period in chosen:
             if not is_period(period) or period not in versions:
@@ -86,6 +90,14 @@ def render_reports(
             )
         )
     return written
+
+
+def _book_language(published_db: Path, seeds: rulebook.SeedSource, versions: dict) -> str:
+    """The reports' default language: what the live sales rule book in effect for the newest
+    published period names (read from the YAML books: the seeds do not carry it)."""
+    home = Workspace(published_db.resolve().parent)  # the workspace of HOME/published.duckdb
+    workspace = seeds if isinstance(seeds, Workspace) else home
+    return i18n.language(book=program_language(workspace, max(versions, default=None)))
 
 
 def _period_pages(

@@ -11,6 +11,7 @@ from orchestration.publish.store import NOT_READ
 from orchestration.reports import data, rulebook
 from orchestration.reports.charts import bar_chart
 from orchestration.reports.data import Row
+from orchestration.reports.loyalty import loyalty_context
 from orchestration.reports.quarantine import Quarantine
 from orchestration.reports.quarterly import quarter_of
 from orchestration.warehouse.connection import Warehouse
@@ -196,6 +197,7 @@ def close_context(
         "quarantine_total": len(quarantine.rows),
         "quarantine_unattributed": quarantine.unattributed(),
         "not_read": not_read(published, period, version),
+        "loyalty": loyalty_context(published, period, versions, quarantine),
         "previous": previous if before is not None else None,
         "previous_version": versions.get(previous),
         "moves": {kind: sum(c["move"] == kind for c in moved) for kind in MOVES},

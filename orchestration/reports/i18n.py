@@ -6,7 +6,8 @@ catalogue, ``messages/<lang>.yaml`` (English text -> translation): a new page or
 texts there, and ``tests/test_i18n.py`` fails on any text a template uses that a catalogue lacks.
 Numbers and dates are formatted per language with Babel (CLDR).
 
-The language: ``--lang`` of ``jifen report``, else ``$JIFEN_LANG``, else English.
+The language: ``--lang`` of ``jifen report``, else ``$JIFEN_LANG``, else the ``language`` the
+workspace's sales rule book names (``rulebooks.language``), else English.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import yaml
 from babel.dates import format_datetime, format_skeleton
+from babel.numbers import format_decimal
 
 LANG_ENV = "JIFEN_LANG"
 DEFAULT = "en"
@@ -33,16 +35,24 @@ DYNAMIC = (
     "Points difference by rule, all trial periods",
     "Rep-periods by points difference (candidate - current)",
     "(none)",
+    "Points liability (CNY), last 12 months",  # orchestration/reports/loyalty.py
+    "Breakage rate in percent, last 12 months",
 )
 
 
-def language(choice: str | None = None) -> str:
-    """``choice``, else ``$JIFEN_LANG``, else English; an unknown code is an error naming the
-    known ones."""
-    code = (choice or os.environ.get(LANG_ENV) or DEFAULT).strip().lower()
+def chosen(choice: str | None = None) -> bool:
+    """Whether the language is chosen for this run (``--lang`` or ``$JIFEN_LANG``), so the rule
+    book's default need not be read."""
+    return bool(choice or os.environ.get(LANG_ENV))
+
+
+def language(choice: str | None = None, book: str = "") -> str:
+    """``choice``, else ``$JIFEN_LANG``, else ``book`` (the rule book's ``language``), else
+    English; an unknown code is an error naming the known ones."""
+    code = (choice or os.environ.get(LANG_ENV) or book or DEFAULT).strip().lower()
     code = {"zh-cn": "zh", "zh_cn": "zh", "cn": "zh"}.get(code, code)
     if code not in LANGUAGES:
-        source = "--lang" if choice else LANG_ENV
+        source = "--lang" if choice else LANG_ENV if chosen() else "the rule book's language"
         raise ValueError(f"{source}={code!r}: reports are written in {' or '.join(LANGUAGES)}")
     return code
 
@@ -99,8 +109,6 @@ def period_name(period: str, lang: str) -> str:
 
 def amount(value: Decimal | int | None, lang: str) -> str:
     """Used by ``fmt``: Babel's grouping and decimal signs of the language."""
-    from babel.numbers import format_decimal
-
     if isinstance(value, int):
         return format_decimal(value, format="#,##0", locale=locale(lang))
     return format_decimal(value, format="#,##0.00", locale=locale(lang), decimal_quantization=True)

@@ -52,6 +52,9 @@ TOP_LEVEL_FIELDS = (
     "tiers",
     "rewards",
 )
+# Optional in a book of either program: the language its reports default to (docs/rulebooks.md).
+LANGUAGE_FIELD = "language"
+BOOK_LANGUAGES = ("en", "zh")  # the reports' languages, orchestration/reports/i18n.py
 
 
 @dataclass
@@ -121,6 +124,7 @@ class RuleBook:
     listed_tiers: set[str] = field(default_factory=set)
     listed_rewards: set[str] = field(default_factory=set)
     tiers_readable: bool = True
+    language: str = ""  # `language`: "" when the book names none (or an unknown one)
 
     def line_of(self, name: str) -> int:
         return self.lines.get(name, 1)
@@ -184,6 +188,7 @@ class LoyaltyBook:
     monthly_limit: int | None = None  # points per member and calendar month
     expiry_months: int | None = None
     lines: dict[str, int] = field(default_factory=dict)  # top-level field -> line
+    language: str = ""  # `language`: "" when the book names none (or an unknown one)
 
     program = LOYALTY_PROGRAM
 

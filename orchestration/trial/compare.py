@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from orchestration.trial.outputs import COST_COLUMNS
-from orchestration.trial.score import Scored
+from orchestration.trial.score import SALES_PROGRAM, Scored
 from orchestration.warehouse.connection import Warehouse
 
 NONE_TIER = "(none)"
@@ -28,6 +28,7 @@ class Comparison:
     rules: list[dict[str, Any]]
     winners_losers: list[dict[str, Any]]
     tiers: list[str] = field(default_factory=list)  # matrix order, "(none)" first
+    program: ClassVar[str] = SALES_PROGRAM
 
     @property
     def reps_compared(self) -> int:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from orchestration.trial.compare import Comparison
+    from orchestration.trial.loyalty import LoyaltyComparison
 
 REPS_COLUMNS = (
     "period",
@@ -64,8 +65,47 @@ CSV_FILES = {  # file -> (its columns, the attribute of the Comparison holding i
     "rules.csv": (RULES_COLUMNS, "rules"),
     "winners_losers.csv": (WINNERS_COLUMNS, "winners_losers"),
 }
+LOYALTY_SUMMARY_COLUMNS = ("period", "measure", "current", "candidate", "delta")
+LOYALTY_OFFERS_COLUMNS = (
+    "period",
+    "offer",
+    "current_members",
+    "candidate_members",
+    "members_delta",
+    "current_points",
+    "candidate_points",
+    "points_delta",
+)
+LOYALTY_MEMBERS_COLUMNS = (
+    "period",
+    "customer_id",
+    "current_earned",
+    "candidate_earned",
+    "current_redeemed",
+    "candidate_redeemed",
+    "current_lost",
+    "candidate_lost",
+    "current_closing",
+    "candidate_closing",
+    "delta",
+    "current_liability_cny",
+    "candidate_liability_cny",
+    "current_offer",
+    "candidate_offer",
+)
+LOYALTY_CSV_FILES = {  # a loyalty trial's files, as CSV_FILES (LoyaltyComparison attributes)
+    "loyalty_summary.csv": (LOYALTY_SUMMARY_COLUMNS, "summary"),
+    "loyalty_offers.csv": (LOYALTY_OFFERS_COLUMNS, "offers"),
+    "loyalty_members.csv": (LOYALTY_MEMBERS_COLUMNS, "members"),
+}
+CSV_LAYOUTS = {"sales": CSV_FILES, "loyalty": LOYALTY_CSV_FILES}  # program -> its files
 REPORT_FILE = "report.html"
 OUTPUT_FILES = (*CSV_FILES, REPORT_FILE)
+
+
+def output_files(program: str) -> tuple[str, ...]:
+    """Every file a trial of ``program``'s rule book writes."""
+    return (*CSV_LAYOUTS[program], REPORT_FILE)
 
 
 def text(value: Any) -> str:
@@ -86,9 +126,9 @@ def write_csv(path: Path, columns: tuple[str, ...], rows: list[dict[str, Any]]) 
     return path
 
 
-def write_all(comparison: Comparison, out: Path) -> list[Path]:
-    """Every CSV file of the comparison into ``out``."""
+def write_all(comparison: Comparison | LoyaltyComparison, out: Path) -> list[Path]:
+    """Every CSV file of the comparison (of either program) into ``out``."""
     return [
         write_csv(out / name, columns, getattr(comparison, rows))
-        for name, (columns, rows) in CSV_FILES.items()
+        for name, (columns, rows) in CSV_LAYOUTS[comparison.program].items()
     ]

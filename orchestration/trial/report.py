@@ -1,7 +1,8 @@
 """The trial's readable report: one self-contained HTML page (inline CSS and SVG, no scripts).
 
-Drawn with the reports' page kit (``reports.pages``): the template ``trial.html`` extends the
-reports' ``base.html`` and its charts are the reports' ``bar_chart``.
+Drawn with the reports' page kit (``reports.pages``): the template ``trial.html`` (a sales
+trial) or ``trial_loyalty.html`` (a loyalty trial) extends the reports' ``base.html`` and its
+charts are the reports' ``bar_chart``.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ from orchestration.reports import fmt
 from orchestration.reports.charts import Chart, bar_chart
 from orchestration.reports.pages import write
 from orchestration.trial.compare import ALL, Comparison
+from orchestration.trial.loyalty import FLOWS, LoyaltyComparison
 
 LABEL_WIDTH = 170  # the labels are rule ids and ranges of points, wider than the reports' names
 VALUE_WIDTH = 100
-CHANGED_ROWS = 200  # rows of changed reps shown in the page; reps.csv has them all
+CHANGED_ROWS = 200  # rows of changed reps (members) shown in the page; the CSV has them all
+HEADLINE = ("points_earned", "points_redeemed", "points_expired", "liability_cny")
 
 
 def chart(title: str, items: list[tuple[str, Decimal | int]]) -> Chart:
@@ -97,6 +100,35 @@ def render(path: Path, comparison: Comparison, context: dict[str, Any]) -> Path:
             matrix=matrix,
             winners=[r for r in comparison.winners_losers if r["direction"] == "winner"],
             losers=[r for r in comparison.winners_losers if r["direction"] == "loser"],
+            changed=changed[:CHANGED_ROWS],
+            changed_count=len(changed),
+            **context,
+        ),
+    )
+
+
+def render_loyalty(path: Path, comparison: LoyaltyComparison, context: dict[str, Any]) -> Path:
+    totals = {row["measure"]: row for row in comparison.totals()}
+    changed = [
+        row
+        for row in comparison.members
+        if row["delta"] != 0 or row["current_offer"] != row["candidate_offer"]
+    ]
+    changed.sort(key=lambda row: (-abs(row["delta"]), row["period"], row["customer_id"]))
+    points = [name for name in FLOWS if name.startswith("points_")]
+    return write(
+        path.parent,
+        Path(path.name),
+        "trial_loyalty.html",
+        dict(
+            summary=comparison.summary,
+            offers=comparison.offers,
+            headline=[totals[name] for name in (*HEADLINE, "members_affected")],
+            last_period=comparison.periods[-1],
+            flow_chart=chart(
+                "Points difference by kind, all trial periods",
+                [(name, totals[name]["delta"]) for name in points if totals[name]["delta"]],
+            ),
             changed=changed[:CHANGED_ROWS],
             changed_count=len(changed),
             **context,

@@ -1,7 +1,9 @@
-"""A trial from start to end: score both sides, compare, write the CSVs and the report."""
+"""A trial from start to end: score both sides, compare, write the CSVs and the report (a
+sales or a loyalty comparison, after the candidate's program)."""
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -9,10 +11,13 @@ from pathlib import Path
 
 from orchestration.lib.period import parse_months
 from orchestration.lib.workspace import Workspace
-from orchestration.trial.compare import ALL, compare
-from orchestration.trial.outputs import OUTPUT_FILES, REPORT_FILE, write_all
-from orchestration.trial.report import render
+from orchestration.rulebooks.model import LOYALTY_PROGRAM
+from orchestration.trial.compare import ALL, Comparison, compare
+from orchestration.trial.loyalty import LoyaltyComparison, compare_loyalty
+from orchestration.trial.outputs import REPORT_FILE, output_files, write_all
+from orchestration.trial.report import render, render_loyalty
 from orchestration.trial.score import (
+    SALES_PROGRAM,
     TrialError,
     check_candidate,
     open_scored,
@@ -30,6 +35,18 @@ class RuleDelta:
 
 
 @dataclass
+class LoyaltyFigure:
+    """One figure of a loyalty trial (``loyalty_summary.csv``'s row); ``current`` and
+    ``candidate`` are None for ``members_affected``, a difference only."""
+
+    period: str
+    measure: str
+    current: int | Decimal | None
+    candidate: int | Decimal | None
+    delta: int | Decimal
+
+
+@dataclass
 class TrialResult:
     candidate_version: str
     candidate_file: str
@@ -37,14 +54,31 @@ class TrialResult:
     periods: list[str]
     out_dir: str
     report: str
-    reps_compared: int
-    reps_changed: int
-    tier_changes: int
-    current_cost: Decimal
-    candidate_cost: Decimal
-    cost_delta: Decimal
+    reps_compared: int = 0
+    reps_changed: int = 0
+    tier_changes: int = 0
+    current_cost: Decimal = Decimal("0.00")
+    candidate_cost: Decimal = Decimal("0.00")
+    cost_delta: Decimal = Decimal("0.00")
     rule_deltas: list[RuleDelta] = field(default_factory=list)  # all periods, largest first
     warnings: list[str] = field(default_factory=list)  # of the candidate's check
+    program: str = SALES_PROGRAM
+    loyalty_figures: list[LoyaltyFigure] = field(default_factory=list)  # per period
+    members_affected: int = 0  # member-periods whose closing balance differs (loyalty)
+
+    @property
+    def summary(self) -> str:
+        """One line for the run's log."""
+        head = f"trial of {self.candidate_version} over {', '.join(self.periods)}: "
+        if self.program == LOYALTY_PROGRAM:
+            return (
+                f"{head}{self.members_affected} member-period(s) with another closing balance; "
+                f"report {self.report}"
+            )
+        return (
+            f"{head}{self.reps_changed} of {self.reps_compared} rep-periods change; reward cost "
+            f"{self.current_cost} -> {self.candidate_cost}; report {self.report}"
+        )
 
 
 def parse_periods(text: str | list[str]) -> list[str]:
@@ -82,10 +116,11 @@ def run_trial_in(
         raise TrialError("no trial periods were given (e.g. --periods 2026-07..2026-10)")
     candidate = check_candidate(rules, workspace)
     out_dir = Path(out).resolve() if out else default_out(workspace, candidate.book.version, months)
+    loyalty = candidate.program == LOYALTY_PROGRAM
     with scratch_folder(workspace, keep=keep_scratch) as scratch:
         scored = score(workspace, candidate, months, scratch)
         with open_scored(scored) as warehouse:
-            comparison = compare(warehouse, scored)
+            comparison = (compare_loyalty if loyalty else compare)(warehouse, scored)
         staging = scratch / "out"
         staging.mkdir()
         written = [path.name for path in write_all(comparison, staging)]
@@ -94,24 +129,41 @@ def run_trial_in(
             "candidate_file": candidate.file,
             "current_versions": scored.current_versions,
             "candidate_effective_from": scored.candidate_effective_from.isoformat(),
-            "currency": candidate.book.currency,
             "periods": months,
             "period_label": period_label(months),
             "warnings": [str(problem) for problem in candidate.warnings],
             "files": written,
         }
-        render(staging / REPORT_FILE, comparison, context)
+        if loyalty:
+            render_loyalty(staging / REPORT_FILE, comparison, context)
+        else:
+            render(
+                staging / REPORT_FILE, comparison, {**context, "currency": candidate.book.currency}
+            )
         out_dir.mkdir(parents=True, exist_ok=True)
-        for name in OUTPUT_FILES:  # the whole set replaces an earlier trial's, file by file
+        for name in output_files(candidate.program):  # replaces an earlier trial's, file by file
             shutil.copyfile(staging / name, out_dir / name)
-    total = comparison.total_cost
-    return TrialResult(
+    result = TrialResult(
         candidate_version=candidate.book.version,
         candidate_file=candidate.file,
         current_versions=scored.current_versions,
         periods=months,
         out_dir=str(out_dir),
         report=str(out_dir / REPORT_FILE),
+        warnings=context["warnings"],
+        program=candidate.program,
+    )
+    if isinstance(comparison, LoyaltyComparison):
+        result.loyalty_figures = [LoyaltyFigure(**row) for row in comparison.summary]
+        result.members_affected = comparison.members_affected
+        return result
+    return _with_sales_figures(result, comparison)
+
+
+def _with_sales_figures(result: TrialResult, comparison: Comparison) -> TrialResult:
+    total = comparison.total_cost
+    return dataclasses.replace(
+        result,
         reps_compared=comparison.reps_compared,
         reps_changed=comparison.reps_changed,
         tier_changes=comparison.tier_changes,
@@ -122,5 +174,4 @@ def run_trial_in(
             RuleDelta(row["rule_id"], row["current_points"], row["candidate_points"], row["delta"])
             for row in comparison.rule_deltas(ALL)
         ],
-        warnings=context["warnings"],
     )

@@ -7,6 +7,12 @@ seeds; the lock is released before dbt runs. The scratch ``published`` history s
 every period is scored standalone (no prior-period adjustments), once with the live rule books
 ("current") and once with the candidate alone ("candidate"): the two sides differ only by the
 rule book.
+
+A loyalty candidate (``program: loyalty``) is compared the same way with the live loyalty books:
+both sides keep the live sales books, the candidate side has the candidate as its only loyalty
+book, and each side's loyalty marts are read (``LOYALTY_MARTS``). With no loyalty close in the
+scratch history, every period's loyalty figures are first-close figures: the opening balance is
+the one recomputed by that side's book.
 """
 
 from __future__ import annotations
@@ -33,20 +39,36 @@ from orchestration.rulebooks.compiler import (
 )
 from orchestration.rulebooks.layout import REPO_SEEDS, SCHEMA_FILE
 from orchestration.rulebooks.live import rulebook_files
-from orchestration.rulebooks.model import RuleBook
+from orchestration.rulebooks.model import LOYALTY_PROGRAM, LoyaltyBook, RuleBook
 from orchestration.rulebooks.problems import Problem, RulebookError
 from orchestration.rulebooks.seeds import read_folder
 from orchestration.warehouse.connection import Warehouse, open_database
 from orchestration.warehouse.duckdb import connect
 
 SIDES = ("current", "candidate")
-MARTS = {
+SALES_PROGRAM = "sales"
+MARTS = {  # the sales program's marts a trial compares: mart -> the columns copied
     "rep_period_points": (
         "period, rep_id, rep_name, team_id, total_points, tier, company_rank, team_rank"
     ),
     "rep_period_rule_points": "period, rep_id, rule_id, points",
     "reward_list": "period, rep_id, tier, reward, cash_value",
 }
+LOYALTY_MARTS = {  # the loyalty program's, likewise
+    "member_balances": (
+        "period, customer_id, opening_points, earned, reversed, redeemed, expired, forfeited, "
+        "closing_points, debt_points, expiring_next_month, liability_cny"
+    ),
+    "member_offers": "period, customer_id, offer, points",
+    "redemption_register": "period, redemption_id, customer_id, points, value_cny",
+    "loyalty_kpis": (
+        "period, opening_points, closing_points, debt_points, members, points_earned, "
+        "points_reversed, points_redeemed, points_expired, points_forfeited, outstanding_points, "
+        "liability_cny, redemption_value_cny"
+    ),
+}
+# A loyalty trial builds what its marts need, with the tests of those models alone.
+LOYALTY_SELECT = ("--select", "+path:models/marts/loyalty", "--indirect-selection", "cautious")
 
 
 class TrialError(RuntimeError):
@@ -59,9 +81,13 @@ class CandidateRejected(RulebookError):
 
 @dataclass
 class Candidate:
-    book: RuleBook
+    book: RuleBook | LoyaltyBook
     file: str
     warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def program(self) -> str:
+        return LOYALTY_PROGRAM if isinstance(self.book, LoyaltyBook) else SALES_PROGRAM
 
 
 @dataclass
@@ -77,23 +103,20 @@ class Scored:
 
 
 def check_candidate(path: Path, workspace: Workspace | None = None) -> Candidate:
-    """Check the candidate alone (and against the loaded reps, for warnings)."""
+    """Check the candidate alone (and against the loaded reps, for warnings); a sales or a
+    loyalty book (``program: loyalty``), the trial compares it with the live books of its
+    program."""
     path = Path(path)
     if not path.is_file():
         raise CandidateRejected(f"the candidate rule book {path} does not exist", [])
     report = check_files([path], workspace=workspace, against_reps=workspace is not None)
-    if report.ok and report.loyalty_books:
-        raise CandidateRejected(
-            f"{display_name(path)} is a loyalty rule book (program: loyalty); a trial compares "
-            "sales rule books only",
-            [],
-        )
-    if not report.ok or not report.books:
+    books = [*report.books, *report.loyalty_books]
+    if not report.ok or not books:
         raise CandidateRejected(
             f"{display_name(path)} has {len(report.errors)} problem(s); the trial did not run",
             report.errors,
         )
-    return Candidate(report.books[0], display_name(path), report.warnings)
+    return Candidate(books[0], display_name(path), report.warnings)
 
 
 def score(workspace: Workspace, candidate: Candidate, periods: list[str], scratch: Path) -> Scored:
@@ -107,16 +130,21 @@ def score(workspace: Workspace, candidate: Candidate, periods: list[str], scratc
         if not live.ok:
             raise RulebookError("the live rule books have problems", live.errors)
         compile_files(rulebook_files(workspace), seeds["current"])
-        starts = [book.effective_from for book in live.books if book.effective_from]
+        loyalty = candidate.program == LOYALTY_PROGRAM
+        same_program = live.loyalty_books if loyalty else live.books
+        starts = [book.effective_from for book in same_program if book.effective_from]
         effective_from = min([window(periods[0]).first_day, *starts])
-        _compile_alone(candidate.book, effective_from, seeds["candidate"], live.loyalty_books)
-        _copy_loaded_data(workspace, home, periods)
-    current_versions = sorted(
-        (book for book in live.books), key=lambda book: (book.effective_from, book.version)
+        if loyalty:
+            _compile_loyalty_alone(candidate.book, effective_from, seeds["candidate"], live.books)
+        else:
+            _compile_alone(candidate.book, effective_from, seeds["candidate"], live.loyalty_books)
+        _copy_loaded_data(workspace, home, periods, loyalty)
+    current_versions = sorted(  # the live books of the candidate's program
+        same_program, key=lambda book: (book.effective_from, book.version)
     )
     for period in periods:
         for side in SIDES:
-            _build(home, period, seeds[side], scratch / f"dbt-{side}", side)
+            _build(home, period, seeds[side], scratch / f"dbt-{side}", side, candidate.program)
     return Scored(
         warehouse=home.warehouse,
         periods=periods,
@@ -132,13 +160,29 @@ def _compile_alone(book: RuleBook, effective_from: date, folder: Path, loyalty_b
     live books score, returns of earlier sales included, is scored by the candidate too); the
     live loyalty books as they are, the same on both sides."""
     alone = dataclasses.replace(book, effective_from=effective_from)
-    outputs = {**render_seeds([alone]), **render_loyalty_seeds(loyalty_books)}
+    _write_seeds({**render_seeds([alone]), **render_loyalty_seeds(loyalty_books)}, folder)
+
+
+def _compile_loyalty_alone(
+    book: LoyaltyBook, effective_from: date, folder: Path, sales_books=()
+) -> None:
+    """The loyalty candidate as the only loyalty book, in effect from ``effective_from`` (every
+    event the live loyalty books score, from the first welcome on, is scored by the candidate);
+    the live sales books as they are, the same on both sides."""
+    alone = dataclasses.replace(book, effective_from=effective_from)
+    _write_seeds({**render_seeds(sales_books), **render_loyalty_seeds([alone])}, folder)
+
+
+def _write_seeds(outputs: dict[str, bytes], folder: Path) -> None:
+    """The seed CSVs and the column types into ``folder``."""
     for name, content in outputs.items():
         write_if_changed(folder / name, content)
     write_if_changed(folder / SCHEMA_FILE, (REPO_SEEDS / SCHEMA_FILE).read_bytes())
 
 
-def _copy_loaded_data(workspace: Workspace, home: Workspace, periods: list[str]) -> None:
+def _copy_loaded_data(
+    workspace: Workspace, home: Workspace, periods: list[str], loyalty: bool = False
+) -> None:
     """The loaded rows and the latest published results of the trial periods, read-only."""
     if not workspace.warehouse.exists():
         raise TrialError(
@@ -151,6 +195,8 @@ def _copy_loaded_data(workspace: Workspace, home: Workspace, periods: list[str])
             _copy_tables(warehouse, workspace)
         finally:
             warehouse.detach("src")
+        if loyalty:
+            _refuse_without_members(warehouse, workspace)
         _refuse_periods_without_data(warehouse, workspace, periods)
 
 
@@ -213,20 +259,34 @@ def _refuse_periods_without_data(
         )
 
 
-def _build(home: Workspace, period: str, seeds: Path, target: Path, side: str) -> None:
+def _refuse_without_members(warehouse: Warehouse, workspace: Workspace) -> None:
+    if not warehouse.value("select count(*) from validated_members"):
+        raise TrialError(
+            f"{workspace.home} has no loaded members, so no loyalty program to compare: land "
+            "members/ files and run `jifen close` so they are loaded"
+        )
+
+
+def _build(
+    home: Workspace, period: str, seeds: Path, target: Path, side: str, program: str
+) -> None:
     env = {
         **window(period).env(),
         "JIFEN_WAREHOUSE": str(home.warehouse),
         **seeds_env(seeds, target),
     }
-    result = run_dbt("build", "--exclude", "resource_type:unit_test", env=env, target=target)
+    loyalty = program == LOYALTY_PROGRAM
+    select = LOYALTY_SELECT if loyalty else ()
+    result = run_dbt(
+        "build", *select, "--exclude", "resource_type:unit_test", env=env, target=target
+    )
     if result.returncode != 0:
         raise TrialError(
             f"dbt failed while scoring {period} with the {side} rule book:\n"
             f"{result.stdout[-3000:]}{result.stderr[-1000:]}"
         )
     with connect(home) as warehouse:
-        for mart, columns in MARTS.items():
+        for mart, columns in (LOYALTY_MARTS if loyalty else MARTS).items():
             select = f"select '{side}' as side, {columns} from {mart}"
             exists = warehouse.value(
                 "select count(*) from duckdb_tables() where table_name = ?", [f"trial_{mart}"]

@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from orchestration.lib.period import window
 from orchestration.lib.workspace import SOURCES, Workspace
+from orchestration.loyalty.verdicts import record_walk_verdicts
 from orchestration.points.dbt import run_dbt, seeds_env
 from orchestration.publish.store import (
     NOT_READ,
@@ -102,6 +103,7 @@ def _recomputed(
             validate_all(warehouse)
         _dbt_build(scratch, period, seeds)
         with connect(scratch) as warehouse:
+            record_walk_verdicts(warehouse)  # as the close does after dbt
             yield warehouse
 
 

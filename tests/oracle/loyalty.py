@@ -1,7 +1,7 @@
 """Independent reference implementation ("oracle") of the customer loyalty program.
 
-Written from the contract alone (/work/shared/design/loyalty-program.md, with the sales
-program's points-program.md) and the shared interface notes (column names, lot ids,
+Written from the contract alone (the design's loyalty-program.md, now docs/loyalty-program.md,
+with the sales program's contract) and the shared interface notes (column names, lot ids,
 source/source_id conventions), for clarity, not speed. It shares no code with the pipeline:
 the sales rows it uses are the ones the sales program's oracle (tests/oracle/contract.py)
 loads.
@@ -77,7 +77,8 @@ class Book:
     expiry_months: int = 12
 
     def value_of(self, points: int) -> Decimal:
-        return (Decimal(points) * self.unit_value / self.redemption_unit).quantize(CENT)
+        value = Decimal(points) * self.unit_value / self.redemption_unit
+        return value.quantize(CENT, ROUND_HALF_UP)
 
 
 DEFAULT_BOOKS = (Book(),)

@@ -25,11 +25,7 @@ def trial_rulebook(
     context: OpExecutionContext, config: TrialConfig, workspace: WorkspaceResource
 ) -> TrialResult:
     result = run_trial_in(workspace.get(), config.rules, config.periods, config.out or None)
-    context.log.info(
-        f"trial of {result.candidate_version} over {', '.join(result.periods)}: "
-        f"{result.reps_changed} of {result.reps_compared} rep-periods change; reward cost "
-        f"{result.current_cost} -> {result.candidate_cost}; report {result.report}"
-    )
+    context.log.info(result.summary)
     context.add_output_metadata(
         {
             "report": result.report,

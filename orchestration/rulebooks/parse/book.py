@@ -1,15 +1,21 @@
-"""A whole rule book: its header (version, effective date, currency, description), then its
-rules, tiers and rewards, each read by its own module."""
+"""A whole rule book: its header (version, effective date, currency, description and the
+optional language of its reports), then its rules, tiers and rewards, each read by its own
+module."""
 
 from __future__ import annotations
 
 import re
 
-from orchestration.rulebooks.model import TOP_LEVEL_FIELDS, RuleBook
+from orchestration.rulebooks.model import (
+    BOOK_LANGUAGES,
+    LANGUAGE_FIELD,
+    TOP_LEVEL_FIELDS,
+    RuleBook,
+)
 from orchestration.rulebooks.parse.fields import FieldReader, listed
 from orchestration.rulebooks.parse.rules import read_rules
 from orchestration.rulebooks.parse.tiers import read_rewards, read_tiers
-from orchestration.rulebooks.source import Document
+from orchestration.rulebooks.source import Document, Node
 
 VERSION_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]*$")
 
@@ -21,7 +27,11 @@ def parse_book(document: Document) -> RuleBook | None:
         return None
     reader = FieldReader(document)
     fields = reader.fields(
-        root, "the rule book", TOP_LEVEL_FIELDS, TOP_LEVEL_FIELDS, "a rule book has the fields"
+        root,
+        "the rule book",
+        (*TOP_LEVEL_FIELDS, LANGUAGE_FIELD),
+        TOP_LEVEL_FIELDS,
+        "a rule book has the fields",
     )
     version = ""
     if "version" in fields:
@@ -65,6 +75,26 @@ def parse_book(document: Document) -> RuleBook | None:
             {key.strip() for key in fields["rewards"].entries} if "rewards" in fields else set()
         ),
         tiers_readable=tiers_readable,
+        language=read_language(reader, fields.get(LANGUAGE_FIELD), book_subject),
     )
     document.problems.extend(reader.problems)
     return book
+
+
+def read_language(reader: FieldReader, node: Node | None, subject: str) -> str:
+    """The optional ``language`` of a book of either program: ``en`` or ``zh``, the default
+    language of the reports (``""`` when absent or not one of them, which is a problem)."""
+    if node is None:
+        return ""
+    code = reader.text(node, subject, LANGUAGE_FIELD)
+    if code is None:
+        return ""
+    if code not in BOOK_LANGUAGES:
+        reader.problem(
+            node,
+            LANGUAGE_FIELD,
+            f"{subject} has the language '{code}'; reports are written in "
+            f"{' or '.join(BOOK_LANGUAGES)} (e.g. `language: zh`)",
+        )
+        return ""
+    return code

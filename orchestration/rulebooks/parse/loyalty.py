@@ -10,13 +10,14 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from orchestration.rulebooks.model import (
+    LANGUAGE_FIELD,
     LOYALTY_FIELDS,
     LOYALTY_PARAMETERS,
     LOYALTY_PROGRAM,
     LoyaltyBook,
     LoyaltyParameter,
 )
-from orchestration.rulebooks.parse.book import VERSION_RE
+from orchestration.rulebooks.parse.book import VERSION_RE, read_language
 from orchestration.rulebooks.parse.fields import AMOUNT, FieldReader
 from orchestration.rulebooks.source import Document, Node
 
@@ -39,7 +40,7 @@ def parse_loyalty_book(document: Document) -> LoyaltyBook | None:
     fields = reader.fields(
         root,
         "the loyalty rule book",
-        LOYALTY_FIELDS,
+        (*LOYALTY_FIELDS, LANGUAGE_FIELD),
         LOYALTY_FIELDS,
         "a loyalty rule book has the fields",
     )
@@ -69,6 +70,7 @@ def parse_loyalty_book(document: Document) -> LoyaltyBook | None:
             else ""
         ),
         lines={key: root.key_lines[key] for key in root.entries},
+        language=read_language(reader, fields.get(LANGUAGE_FIELD), subject),
     )
     for parameter in LOYALTY_PARAMETERS:
         if parameter.name in fields:

@@ -4,27 +4,27 @@
 {% set earn_models = ['int_loyalty_member_events', 'int_loyalty_purchase_events',
                       'int_loyalty_frequency_bonus'] %}
 {% for model in earn_models %}
-select
-    customer_id,
-    event_date,
-    event_order,
-    action,
-    kind,
-    source,
-    source_id,
-    points,
-    rulebook_version,
-    lot_id,
-    lot_expires_on,
-    reverses_lot,
-    cast(null as integer) as monthly_limit,
-    false as honoured,
-    explanation,
-    source_file,
-    source_row_number,
-    source_file_hash
-from {{ ref(model) }}
-union all
+    select
+        customer_id,
+        event_date,
+        event_order,
+        action,
+        kind,
+        source,
+        source_id,
+        points,
+        rulebook_version,
+        lot_id,
+        lot_expires_on,
+        reverses_lot,
+        cast(null as integer) as monthly_limit,
+        false as honoured,
+        explanation,
+        source_file,
+        source_row_number,
+        source_file_hash
+    from {{ ref(model) }}
+    union all
 {% endfor %}
 select
     customer_id,

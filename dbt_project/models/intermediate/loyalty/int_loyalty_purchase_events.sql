@@ -32,8 +32,9 @@ reversals as (
             as points
     from returns
     inner join {{ ref('stg_validated__members') }} as members
-        on returns.customer_id = members.customer_id
-        and {{ is_member_on('members', 'returns.txn_date') }}
+        on
+            returns.customer_id = members.customer_id
+            and {{ is_member_on('members', 'returns.txn_date') }}
     where returns.txn_date <= {{ period_end() }}
 )
 

@@ -1,6 +1,10 @@
 -- REDEMPTION events: every loaded redemption, with the monthly limit of the book in effect on
 -- redeemed_date; `honoured` when a published version accepted it (the coupon was issued: the
 -- walk forces it through).
+with accepted as (
+    select distinct redemption_id from {{ ref('stg_published__loyalty_accepted_redemptions') }}
+)
+
 select
     redemptions.customer_id,
     redemptions.redeemed_date as event_date,
@@ -22,7 +26,5 @@ select
 from {{ ref('stg_validated__redemptions') }} as redemptions
 inner join {{ ref('int_loyalty_rulebook_calendar') }} as books
     on redemptions.redeemed_date between books.valid_from and books.valid_to
-left join (
-    select distinct redemption_id from {{ ref('stg_published__loyalty_accepted_redemptions') }}
-) as accepted on redemptions.redemption_id = accepted.redemption_id
+left join accepted on redemptions.redemption_id = accepted.redemption_id
 where redemptions.redeemed_date <= {{ period_end() }}

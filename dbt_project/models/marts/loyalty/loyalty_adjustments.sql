@@ -1,8 +1,11 @@
 -- Members whose balance at the end of the month before changed since it was published, with the
 -- late rows behind it: rows loaded after that month's close and dated on or before its end
--- (sales and returns, booked to the sale's customer; redemptions; the member's own row).
+-- (sales and returns, booked to the sale's customer; redemptions the walk accepted; the
+-- member's own row).
 with adjusted as (
-    select customer_id, prior_period_adjustment
+    select
+        customer_id,
+        prior_period_adjustment
     from {{ ref('member_balances') }}
     where prior_period_adjustment <> 0
 ),
@@ -15,7 +18,9 @@ closed_at as (
 ),
 
 late_files as (
-    select files.source, files.source_file
+    select
+        files.source,
+        files.source_file
     from {{ ref('stg_pipeline__ingested_files') }} as files
     where files.ingested_at > (select closed_at.published_at from closed_at)
 ),
@@ -32,15 +37,32 @@ sales_rows as (
 ),
 
 late_rows as (
-    select 'sales' as source, customer_id, source_file, source_row_number
+    select
+        'sales' as source,
+        customer_id,
+        source_file,
+        source_row_number
     from sales_rows
     where row_date < {{ period_start() }}
     union all
-    select 'redemptions' as source, customer_id, source_file, source_row_number
+    select
+        'redemptions' as source,
+        customer_id,
+        source_file,
+        source_row_number
     from {{ ref('stg_validated__redemptions') }}
-    where redeemed_date < {{ period_start() }}
+    where
+        redeemed_date < {{ period_start() }}
+        and redemption_id not in (  -- a refused redemption moved no points
+            select refused.redemption_id from {{ ref('int_loyalty_verdicts') }} as refused
+            where refused.status <> 'accepted'
+        )
     union all
-    select 'members' as source, customer_id, source_file, source_row_number
+    select
+        'members' as source,
+        customer_id,
+        source_file,
+        source_row_number
     from {{ ref('stg_validated__members') }}
     where enrolled_date < {{ period_start() }}
 )
@@ -60,6 +82,7 @@ left join late_rows
     on
         adjusted.customer_id = late_rows.customer_id
         and late_rows.source_file in (
-            select late_files.source_file from late_files where late_files.source = late_rows.source
+            select late_files.source_file from late_files
+            where late_files.source = late_rows.source
         )
 group by adjusted.customer_id, adjusted.prior_period_adjustment

@@ -12,8 +12,8 @@ members as (
 
 recent as (
     select
-        -sum(case when kind = 'EXPIRY' then points else 0 end) as expired,
-        -sum(case when kind = 'REDEMPTION' then points else 0 end) as redeemed
+        -coalesce(sum(case when kind = 'EXPIRY' then points else 0 end), 0) as expired,
+        -coalesce(sum(case when kind = 'REDEMPTION' then points else 0 end), 0) as redeemed
     from {{ ref('int_loyalty_lines') }}
     where
         event_date > cast({{ dbt.last_day(dbt.dateadd('month', -12, period_start()), 'month') }} as date)
@@ -45,17 +45,17 @@ shares as (
 
 totals as (
     select
-        sum(opening_points) as opening_points,
-        sum(prior_period_adjustment) as prior_period_adjustment,
-        sum(closing_points) as closing_points,
-        sum(debt_points) as debt_points,
-        sum(earned) as points_earned,
-        sum(reversed) as points_reversed,
-        sum(redeemed) as points_redeemed,
-        sum(expired) as points_expired,
-        sum(forfeited) as points_forfeited,
-        sum(greatest(closing_points, 0)) as outstanding_points,
-        sum(liability_cny) as liability_cny
+        coalesce(sum(opening_points), 0) as opening_points,
+        coalesce(sum(prior_period_adjustment), 0) as prior_period_adjustment,
+        coalesce(sum(closing_points), 0) as closing_points,
+        coalesce(sum(debt_points), 0) as debt_points,
+        coalesce(sum(earned), 0) as points_earned,
+        coalesce(sum(reversed), 0) as points_reversed,
+        coalesce(sum(redeemed), 0) as points_redeemed,
+        coalesce(sum(expired), 0) as points_expired,
+        coalesce(sum(forfeited), 0) as points_forfeited,
+        coalesce(sum(greatest(closing_points, 0)), 0) as outstanding_points,
+        coalesce(sum(liability_cny), 0) as liability_cny
     from balances
 )
 
@@ -68,19 +68,19 @@ select
     (
         select count(*) from members
         where
-            enrolled_date <= {{ period_end() }}
-            and (left_date is null or left_date > {{ period_end() }})
+            members.enrolled_date <= {{ period_end() }}
+            and (members.left_date is null or members.left_date > {{ period_end() }})
     ) as members,
     (
         select count(*) from members
-        where enrolled_date between {{ period_start() }} and {{ period_end() }}
+        where members.enrolled_date between {{ period_start() }} and {{ period_end() }}
     ) as new_members,
     (
-        select count(distinct customer_id) from {{ ref('int_loyalty_lines') }}
+        select count(distinct lines.customer_id) from {{ ref('int_loyalty_lines') }} as lines
         where
-            kind = 'PURCHASE'
-            and points > 0
-            and event_date between {{ period_start() }} and {{ period_end() }}
+            lines.kind = 'PURCHASE'
+            and lines.points > 0
+            and lines.event_date between {{ period_start() }} and {{ period_end() }}
     ) as purchasing_members,
     cast(totals.points_earned as bigint) as points_earned,
     cast(totals.points_reversed as bigint) as points_reversed,
@@ -89,8 +89,10 @@ select
     cast(totals.points_forfeited as bigint) as points_forfeited,
     cast(totals.outstanding_points as bigint) as outstanding_points,
     cast(totals.liability_cny as decimal(18, 2)) as liability_cny,
-    cast(coalesce((select sum(value_cny) from {{ ref('redemption_register') }}), 0) as decimal(18, 2))
-        as redemption_value_cny,
+    cast(
+        coalesce((select sum(register.value_cny) from {{ ref('redemption_register') }} as register), 0)
+        as decimal(18, 2)
+    ) as redemption_value_cny,
     cast({{ ratio_4('recent.expired', 'recent.expired + recent.redeemed') }} as decimal(18, 4))
         as breakage_rate_12m,
     cast({{ ratio_4('shares.member_cents', 'shares.all_cents') }} as decimal(18, 4))

@@ -11,39 +11,86 @@ has_previous_close as (
 ),
 
 earlier_now as (
-    select customer_id, kind, event_date, source_id, lot_id, points, source, rulebook_version
+    select
+        customer_id,
+        kind,
+        event_date,
+        source_id,
+        lot_id,
+        points,
+        source,
+        rulebook_version
     from lines
-    where event_date < {{ period_start() }} and (select found from has_previous_close)
+    where event_date < {{ period_start() }} and (select has_previous_close.found from has_previous_close)
 ),
 
 earlier_before as (
-    select customer_id, kind, event_date, source_id, lot_id, points, source, rulebook_version
+    select
+        customer_id,
+        kind,
+        event_date,
+        source_id,
+        lot_id,
+        points,
+        source,
+        rulebook_version
     from {{ ref('stg_published__previous_walk_lines') }}
 ),
 
 entries as (
     select
-        customer_id, kind, event_date, source_id, lot_id, points, source, rulebook_version,
+        customer_id,
+        kind,
+        event_date,
+        source_id,
+        lot_id,
+        points,
+        source,
+        rulebook_version,
         false as late,
         '' as id_prefix
     from lines
     where event_date between {{ period_start() }} and {{ period_end() }}
     union all
-    select *, true as late, 'late+' || cast(event_date as {{ dbt.type_string() }}) || ':' as id_prefix
-    from (select * from earlier_now except all select * from earlier_before) as added
+    select
+        *,
+        true as late,
+        'late+' || cast(event_date as {{ dbt.type_string() }}) || ':' as id_prefix
+    from (
+        select * from earlier_now
+        except all
+        select * from earlier_before
+    ) as added
     union all
     select
-        customer_id, kind, event_date, source_id, lot_id, -points as points, source,
+        customer_id,
+        kind,
+        event_date,
+        source_id,
+        lot_id,
+        -points as points,
+        source,
         rulebook_version,
         true as late,
         'late-' || cast(event_date as {{ dbt.type_string() }}) || ':' as id_prefix
-    from (select * from earlier_before except all select * from earlier_now) as withdrawn
+    from (
+        select * from earlier_before
+        except all
+        select * from earlier_now
+    ) as withdrawn
 ),
 
 events as (
     select
-        customer_id, kind, action, source, source_id, explanation,
-        source_file, source_row_number, source_file_hash
+        customer_id,
+        kind,
+        action,
+        source,
+        source_id,
+        explanation,
+        source_file,
+        source_row_number,
+        source_file_hash
     from {{ ref('int_loyalty_events') }}
 ),
 
@@ -52,13 +99,15 @@ explained as (
         entries.*,
         case
             when entries.kind = 'EXPIRY'
-                then 'lot ' || entries.lot_id || ' expired at the end of '
-                || cast(entries.event_date as {{ dbt.type_string() }})
+                then
+                    'lot ' || entries.lot_id || ' expired at the end of '
+                    || cast(entries.event_date as {{ dbt.type_string() }})
             when entries.kind = 'FORFEIT'
                 then forfeits.explanation || ': lot ' || entries.lot_id
             when events.action = 'earn'
-                then events.explanation || ' = ' || cast(abs(entries.points) as {{ dbt.type_string() }})
-                || ' points'
+                then
+                    events.explanation || ' = ' || cast(abs(entries.points) as {{ dbt.type_string() }})
+                    || ' points'
             when entries.lot_id is null
                 then events.explanation || '; not covered by any lot: added to debt'
             else events.explanation || '; taken from lot ' || entries.lot_id
@@ -93,9 +142,10 @@ select
     rulebook_version,
     case
         when late and id_prefix like 'late-%'
-            then 'late, withdrawn: the previous close wrote ' || kind || ' ' || source_id
-            || coalesce(' on lot ' || lot_id, ' to debt') || ' dated '
-            || cast(event_date as {{ dbt.type_string() }}) || '; the recomputed walk does not'
+            then
+                'late, withdrawn: the previous close wrote ' || kind || ' ' || source_id
+                || coalesce(' on lot ' || lot_id, ' to debt') || ' dated '
+                || cast(event_date as {{ dbt.type_string() }}) || '; the recomputed walk does not'
         when late then 'late: ' || explanation
         else explanation
     end as explanation,

@@ -15,7 +15,9 @@ published_before as (
 ),
 
 recomputed_before as (
-    select customer_id, sum(points) as points
+    select
+        customer_id,
+        sum(points) as points
     from lines
     where event_date < {{ period_start() }}
     group by customer_id
@@ -25,8 +27,11 @@ activity as (
     select
         customer_id,
         count(*) as lines,
-        sum(case when kind in ('WELCOME', 'FREQUENCY_BONUS') or (kind = 'PURCHASE' and points > 0)
-            then points else 0 end) as earned,
+        sum(case
+            when kind in ('WELCOME', 'FREQUENCY_BONUS') or (kind = 'PURCHASE' and points > 0)
+                then points
+            else 0
+        end) as earned,
         sum(case when kind = 'PURCHASE' and points < 0 then points else 0 end) as reversed,
         sum(case when kind = 'REDEMPTION' then points else 0 end) as redeemed,
         sum(case when kind = 'EXPIRY' then points else 0 end) as expired,
@@ -38,7 +43,9 @@ activity as (
 ),
 
 expiring as (
-    select customer_id, sum(remaining) as points
+    select
+        customer_id,
+        sum(remaining) as points
     from {{ ref('int_loyalty_lots') }}
     where
         expires_on > {{ period_end() }}
@@ -55,7 +62,9 @@ customers as (
 ),
 
 book as (
-    select unit_value, redemption_unit
+    select
+        unit_value,
+        redemption_unit
     from {{ ref('int_loyalty_rulebook_calendar') }}
     where {{ period_end() }} between valid_from and valid_to
 ),
@@ -66,12 +75,14 @@ figures as (
         members.enrolled_date,
         members.left_date,
         coalesce(activity.lines, 0) as lines_in_period,
-        case when (select found from has_previous_close)
-            then coalesce(published_before.closing_points, 0)
+        case
+            when (select has_previous_close.found from has_previous_close)
+                then coalesce(published_before.closing_points, 0)
             else coalesce(recomputed_before.points, 0)
         end as opening_points,
-        case when (select found from has_previous_close)
-            then coalesce(recomputed_before.points, 0) - coalesce(published_before.closing_points, 0)
+        case
+            when (select has_previous_close.found from has_previous_close)
+                then coalesce(recomputed_before.points, 0) - coalesce(published_before.closing_points, 0)
             else 0
         end as prior_period_adjustment,
         coalesce(activity.earned, 0) as earned,
@@ -105,8 +116,10 @@ select
     cast(figures.closing_points as bigint) as closing_points,
     cast(figures.debt_points as bigint) as debt_points,
     cast(figures.expiring_next_month as bigint) as expiring_next_month,
-    cast({{ cny_of_points('greatest(figures.closing_points, 0)', 'book.unit_value', 'book.redemption_unit') }}
-        as decimal(18, 2)) as liability_cny
+    cast(
+        {{ cny_of_points('greatest(figures.closing_points, 0)', 'book.unit_value', 'book.redemption_unit') }}
+        as decimal(18, 2)
+    ) as liability_cny
 from figures
 cross join book
 where

@@ -3,7 +3,9 @@
 -- earned by a purchase in the last 90 days, >= 100 points available), NEAR_REWARD (70 to 99
 -- points available: 100 is one coupon).
 with available as (
-    select customer_id, sum(remaining) as points
+    select
+        customer_id,
+        sum(remaining) as points
     from {{ ref('int_loyalty_lots') }}
     group by customer_id
 ),
@@ -58,12 +60,15 @@ select
     end as bigint) as points,
     case offer
         when 'EXPIRING_SOON'
-            then cast(expiring_next_month as {{ dbt.type_string() }})
-            || ' points expire at the end of next month'
+            then
+                cast(expiring_next_month as {{ dbt.type_string() }})
+                || ' points expire at the end of next month'
         when 'WIN_BACK'
-            then 'no purchase in the last 90 days; '
-            || cast(available_points as {{ dbt.type_string() }}) || ' points available'
-        else cast(100 - available_points as {{ dbt.type_string() }})
+            then
+                'no purchase in the last 90 days; '
+                || cast(available_points as {{ dbt.type_string() }}) || ' points available'
+        else
+            cast(100 - available_points as {{ dbt.type_string() }})
             || ' points short of a 100-point coupon'
     end as detail
 from offers
