@@ -2,6 +2,7 @@
 -- (late) the correction of earlier dates: every line dated before the period that this walk
 -- writes and the previous close's walk did not, as it is, and every one the previous walk wrote
 -- and this one does not, negated. Per member the late lines sum to the prior-period adjustment.
+{%- set compared = 'customer_id, kind, event_date, source_id, lot_id, points, source, rulebook_version' %}
 with lines as (
     select * from {{ ref('int_loyalty_lines') }}
 ),
@@ -11,29 +12,13 @@ has_previous_close as (
 ),
 
 earlier_now as (
-    select
-        customer_id,
-        kind,
-        event_date,
-        source_id,
-        lot_id,
-        points,
-        source,
-        rulebook_version
+    select {{ compared }}
     from lines
     where event_date < {{ period_start() }} and (select has_previous_close.found from has_previous_close)
 ),
 
 earlier_before as (
-    select
-        customer_id,
-        kind,
-        event_date,
-        source_id,
-        lot_id,
-        points,
-        source,
-        rulebook_version
+    select {{ compared }}
     from {{ ref('stg_published__previous_walk_lines') }}
 ),
 
