@@ -55,3 +55,14 @@
 {% macro month_label(day) -%}
     substr(cast({{ day }} as {{ dbt.type_string() }}), 1, 7)
 {%- endmacro %}
+
+{#- A digest of a member's events (their fingerprints) for which `condition` holds: their
+    count and the sum of their 64-bit hashes. -#}
+{% macro events_digest(condition) -%}
+    {{ return(adapter.dispatch('events_digest', 'jifen')(condition)) }}
+{%- endmacro %}
+
+{% macro default__events_digest(condition) -%}
+    cast(count(*) filter (where {{ condition }}) as {{ dbt.type_string() }}) || ':'
+    || cast(coalesce(sum(hash(fingerprint)) filter (where {{ condition }}), 0) as {{ dbt.type_string() }})
+{%- endmacro %}

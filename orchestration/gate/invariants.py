@@ -374,6 +374,9 @@ SUITES = {
     "reward_list": (REWARDS_SQL, _reward_list),
     "loyalty": (LOYALTY_SQL, _loyalty),
 }
+# Suites of a program a warehouse may lack (a hand-built one, or one from before the program):
+# the table that must exist for the suite to run.
+OPTIONAL_SUITES = {"loyalty": "member_balances"}
 
 
 def run_gate(warehouse: Warehouse) -> GateResult:
@@ -386,6 +389,8 @@ def run_gate(warehouse: Warehouse) -> GateResult:
     result = GateResult(passed=True, checked=0)
     reference = read_reference(warehouse)
     for name, (sql, expectations) in SUITES.items():
+        if name in OPTIONAL_SUITES and not warehouse.table_exists(OPTIONAL_SUITES[name]):
+            continue
         batch = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("all")
         suite = context.suites.add(gx.ExpectationSuite(name=f"{name}_suite"))
         for expectation in expectations(gx.expectations, reference):

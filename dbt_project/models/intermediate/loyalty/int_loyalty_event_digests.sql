@@ -3,7 +3,8 @@
 -- saved by that month's close: equal means nothing new or late, so the walk resumes from the
 -- saved lots) and up to the end of the period (saved by this close). `honoured` is left out:
 -- a redemption first accepted by the previous close is honoured now, and walking it again on
--- the same events accepts it the same way.
+-- the same events accepts it the same way. The digest is the count and the sum of the events'
+-- hashes: independent of order and of constant memory, whatever a member's history.
 with fingerprinted as (
     select
         customer_id,
@@ -21,10 +22,7 @@ with fingerprinted as (
 
 select
     customer_id,
-    {{ dbt.hash(dbt.listagg(
-        "case when event_date < " ~ period_start() ~ " then fingerprint end", "'\\n'",
-        "order by event_date, event_order, source_id")) }} as digest_before,
-    {{ dbt.hash(dbt.listagg("fingerprint", "'\\n'", "order by event_date, event_order, source_id")) }}
-        as digest_through
+    {{ events_digest("event_date < " ~ period_start()) }} as digest_before,
+    {{ events_digest("true") }} as digest_through
 from fingerprinted
 group by customer_id
