@@ -20,7 +20,9 @@ def test_window_of_a_month_covers_every_day():
         "JIFEN_PERIOD": "2026-02",
         "JIFEN_PERIOD_START": "2026-02-01",
         "JIFEN_PERIOD_END": "2026-02-28",
+        "JIFEN_PREVIOUS_PERIOD": "2026-01",
     }
+    assert window("2026-01").env()["JIFEN_PREVIOUS_PERIOD"] == "2025-12"
 
 
 def test_partition_keys_and_periods_map_both_ways():
