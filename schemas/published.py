@@ -351,5 +351,72 @@ CHAINED_FIELDS = (
     "previous_hash",
 )
 
+# Logs appended after a version is published (docs/operations.md), each record chained like a
+# publication: one ``seq`` across publications, approvals and payout batches, its
+# ``previous_hash`` the record before it, its ``record_hash`` over ``CHAINED`` fields. Readers'
+# copies hold them whole, with ``latest_approvals``: the standing decision on each period's
+# latest version.
+@dataclass(frozen=True)
+class LogTable:
+    name: str
+    columns: tuple[tuple[str, str], ...]
+    chained: tuple[str, ...]  # the fields its record_hash covers, with previous_hash
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.columns)
+
+
+APPROVALS = LogTable(
+    "approvals",
+    (
+        ("seq", "INTEGER"),
+        ("period", "VARCHAR"),
+        ("version", "INTEGER"),
+        ("status", "VARCHAR"),  # pending (written by the close), approved, rejected
+        ("closed_by", "VARCHAR"),
+        ("decided_by", "VARCHAR"),
+        ("decided_at", "TIMESTAMP"),
+        ("note", "VARCHAR"),
+        ("previous_hash", "VARCHAR"),
+        ("record_hash", "VARCHAR"),
+    ),
+    ("seq", "period", "version", "status", "closed_by", "decided_by", "decided_at", "note"),
+)
+PAYOUT_BATCHES = LogTable(
+    "payout_batches",
+    (
+        ("seq", "INTEGER"),
+        ("payout_batch_id", "VARCHAR"),
+        ("period", "VARCHAR"),
+        ("version", "INTEGER"),
+        ("previous_version", "INTEGER"),  # the version paid before: a batch of differences
+        ("approved_by", "VARCHAR"),
+        ("row_count", "BIGINT"),
+        ("total_amount", "DECIMAL(18,2)"),
+        ("currency", "VARCHAR"),
+        ("csv_file", "VARCHAR"),
+        ("csv_sha256", "VARCHAR"),
+        ("created_at", "TIMESTAMP"),
+        ("previous_hash", "VARCHAR"),
+        ("record_hash", "VARCHAR"),
+    ),
+    (
+        "seq",
+        "payout_batch_id",
+        "period",
+        "version",
+        "previous_version",
+        "approved_by",
+        "row_count",
+        "total_amount",
+        "currency",
+        "csv_file",
+        "csv_sha256",
+        "created_at",
+    ),
+)
+LOGS = (APPROVALS, PAYOUT_BATCHES)
+
 QUARANTINE_COLUMNS = ("source", "source_file", "row_number", "reason", "raw", "detail")
 QUARANTINE_ORDER = "source, source_file, row_number"
