@@ -20,9 +20,10 @@ setup: $(STAMP)
 demo: setup
 	$(BIN)/jifen demo --home $(HOME_DIR)
 
-## Lint (ruff, sqlfluff) and the whole test-suite.
+## Lint (ruff, sqlfluff) and the whole test-suite, one test file per worker on two workers
+## (files share closed workspaces in module fixtures; the slowest 25 tests are listed).
 test: setup browser postgres lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile --durations=25
 
 ## The report tests use a real headless browser: Debian's chromium and CJK fonts, installed when
 ## we are root on a Debian-like machine (CI is); elsewhere those tests say why they skip.

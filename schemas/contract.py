@@ -11,7 +11,7 @@ PROGRAM_CURRENCY = "CNY"
 class SourceSpec:
     name: str
     columns: tuple[str, ...]
-    key: str
+    key: str  # the key column, or several separated by ", " (SQL reads it as a column list)
     optional: tuple[str, ...] = ()
     dates: tuple[str, ...] = ()
     decimals: tuple[str, ...] = ()
@@ -29,6 +29,11 @@ class SourceSpec:
             raise ValueError(f"{self.name}: a period comes from period_date or period_month")
         if self.period_month and self.period_month not in self.months:
             raise ValueError(f"{self.name}: period_month must be one of the months columns")
+
+    @property
+    def key_columns(self) -> tuple[str, ...]:
+        """The key's columns, one for most sources."""
+        return tuple(column.strip() for column in self.key.split(","))
 
     @property
     def period_column(self) -> str | None:
@@ -123,8 +128,68 @@ positive multiple of ``REDEMPTION_UNIT``."""
 REDEMPTION_UNIT = 100  # the contract's redemption unit (points of one coupon): bad_points
 LOYALTY_SOURCES = (MEMBERS.name, REDEMPTIONS.name)  # without them, no loyalty program
 
+# From published points to paid rewards (docs/operations.md): a rep's disputes, their decisions
+# and the reps' acknowledgements of the rule book. Optional folders, validated like every source;
+# they never earn points: not counted against the error budget, and a rep who left may still
+# dispute or acknowledge (no rep_inactive; docs/decisions.md).
+DISPUTES = SourceSpec(
+    name="disputes",
+    columns=("dispute_id", "rep_id", "period", "line_id", "opened_date", "reason"),
+    key="dispute_id",
+    optional=("line_id",),
+    dates=("opened_date",),
+    months=("period",),
+    period_date="opened_date",
+    landing_optional=True,
+)
+"""A rep's dispute of a published period (optionally of one ledger line)."""
+DISPUTE_DECISIONS = SourceSpec(
+    name="dispute_decisions",
+    columns=(
+        "dispute_id",
+        "decided_date",
+        "decision",
+        "note",
+        "adjustment_id",
+        "restated_version",
+    ),
+    key="dispute_id",
+    optional=("note", "adjustment_id", "restated_version"),
+    dates=("decided_date",),
+    integers=("restated_version",),
+    enums=(("decision", ("accepted", "rejected")),),
+    period_date="decided_date",
+    landing_optional=True,
+)
+"""The decision on a dispute; ``accepted`` names exactly one of a loaded manual adjustment or the
+restated version of the disputed period that corrected it."""
+ACKNOWLEDGEMENTS = SourceSpec(
+    name="acknowledgements",
+    columns=("rep_id", "rulebook_version", "acknowledged_date"),
+    # Every column: a second acknowledgement on another day is no conflict (the earliest stands,
+    # in the rule_acknowledgements mart); an identical copy is deduplicated.
+    key="rep_id, rulebook_version, acknowledged_date",
+    dates=("acknowledged_date",),
+    period_date="acknowledged_date",
+    landing_optional=True,
+)
+"""A rep's acknowledgement that they were told a rule book version (公布积分规则)."""
+SIGNOFF_SOURCES = (DISPUTES.name, DISPUTE_DECISIONS.name, ACKNOWLEDGEMENTS.name)
+
 SPECS = {
-    spec.name: spec for spec in (REPS, CUSTOMERS, SALES, SURVEYS, ADJUSTMENTS, MEMBERS, REDEMPTIONS)
+    spec.name: spec
+    for spec in (
+        REPS,
+        CUSTOMERS,
+        SALES,
+        SURVEYS,
+        ADJUSTMENTS,
+        MEMBERS,
+        REDEMPTIONS,
+        DISPUTES,
+        DISPUTE_DECISIONS,
+        ACKNOWLEDGEMENTS,
+    )
 }
 """Every landing source, in the order the pipeline and its reports list them. Everything that
 handles sources one by one (landing folders, ingest and validation assets, pandera schemas,

@@ -212,6 +212,40 @@ VERSIONED = (
         "period, version, source, source_file",
         "candidate_publication_inputs",
     ),
+    # Sign-off and disputes (docs/operations.md): the disputes known at the period's end with
+    # their status, and whether each rep active in the period acknowledged its rule book.
+    PublishedTable(
+        "disputes",
+        (
+            ("dispute_id", "VARCHAR"),
+            ("rep_id", "VARCHAR"),
+            ("disputed_period", "VARCHAR"),
+            ("line_id", "VARCHAR"),
+            ("opened_date", "DATE"),
+            ("reason", "VARCHAR"),
+            ("status", "VARCHAR"),  # open, accepted, rejected
+            ("decided_date", "DATE"),
+            ("age_days", "BIGINT"),  # to the decision, or to the period's last day while open
+            ("resolved_by", "VARCHAR"),  # 'adjustment <id>' or 'version <n>' when accepted
+            ("note", "VARCHAR"),
+            ("source_file", "VARCHAR"),
+            ("source_row_number", "BIGINT"),
+            ("source_file_hash", "VARCHAR"),
+        ),
+        "period, version, dispute_id",
+        "disputes",
+    ),
+    PublishedTable(
+        "rule_acknowledgements",
+        (
+            ("rep_id", "VARCHAR"),
+            ("rulebook_version", "VARCHAR"),
+            ("acknowledged", "BOOLEAN"),
+            ("acknowledged_date", "DATE"),
+        ),
+        "period, version, rep_id",
+        "rule_acknowledgements",
+    ),
     *LOYALTY,
 )
 
@@ -351,6 +385,7 @@ CHAINED_FIELDS = (
     "previous_hash",
 )
 
+
 # Logs appended after a version is published (docs/operations.md), each record chained like a
 # publication: one ``seq`` across publications, approvals and payout batches, its
 # ``previous_hash`` the record before it, its ``record_hash`` over ``CHAINED`` fields. Readers'
@@ -392,6 +427,7 @@ PAYOUT_BATCHES = LogTable(
         ("version", "INTEGER"),
         ("previous_version", "INTEGER"),  # the version paid before: a batch of differences
         ("approved_by", "VARCHAR"),
+        ("created_by", "VARCHAR"),  # who ran the payout
         ("row_count", "BIGINT"),
         ("total_amount", "DECIMAL(18,2)"),
         ("currency", "VARCHAR"),
@@ -408,6 +444,7 @@ PAYOUT_BATCHES = LogTable(
         "version",
         "previous_version",
         "approved_by",
+        "created_by",
         "row_count",
         "total_amount",
         "currency",

@@ -3,7 +3,9 @@
 A row with several problems is quarantined once, under the first code of this list. The loyalty
 program's codes (docs/loyalty-program.md) keep its contract's order among the sales program's:
 its row-level codes close the row-level block, ``not_member`` follows the checks across rows, and
-the last two are judged later, in the ledger walk, never by validation.
+the last two are judged later, in the ledger walk, never by validation. The sign-off sources'
+codes (disputes and their decisions) follow ``not_member``: those sources are judged after all
+others.
 """
 
 from __future__ import annotations
@@ -27,12 +29,18 @@ REASONS = (
     "unknown_order",
     "over_return",
     "not_member",
+    "unknown_dispute",
+    "unknown_line",
+    "missing_resolution",
     "over_redemption_limit",
     "insufficient_points",
 )
 ROW_LEVEL = REASONS[: REASONS.index("duplicate_conflict")]  # decided by one row alone (pandera)
 # Business outcomes of the loyalty walk: in the quarantine, never under the error budget.
 WALK_LEVEL = ("over_redemption_limit", "insufficient_points")
+# The sign-off sources' own codes (disputes, dispute decisions; orchestration/validate/
+# signoff_checks.py): their rows never earn points, never under the error budget either.
+SIGNOFF_LEVEL = ("unknown_dispute", "unknown_line", "missing_resolution")
 RANK = {reason: position for position, reason in enumerate(REASONS)}
 
 DESCRIPTIONS = {
@@ -53,6 +61,11 @@ DESCRIPTIONS = {
     "bad_date_range": "a member's left_date is earlier than enrolled_date",
     "bad_points": f"redemption points <= 0, not a multiple of {REDEMPTION_UNIT} or 10^9 or more",
     "not_member": "the customer is not a member on redeemed_date",
+    "unknown_dispute": "a dispute decision whose dispute_id is not a loaded dispute",
+    "unknown_line": "a dispute's line_id is not in that rep's published ledger for that period",
+    "missing_resolution": "an accepted dispute decision without exactly one of a loaded "
+    "adjustment_id of the dispute's rep or a published restated_version (> 1) of the disputed "
+    "period, or a rejected one naming either",
     "over_redemption_limit": "the member's accepted redemptions of the calendar month would "
     "exceed the monthly limit (judged in the ledger walk)",
     "insufficient_points": "the member's available points are fewer than the redemption's "

@@ -276,7 +276,14 @@ def test_the_ingest_asset_accepts_a_missing_optional_folder_only(base_landing):
     from orchestration.defs.resources import WorkspaceResource
 
     assets = {a.key.path[-1]: a for a in ingest_assets}
-    assert set(OPTIONAL_SOURCES) == {"adjustments", "members", "redemptions"}
+    assert set(OPTIONAL_SOURCES) == {
+        "adjustments",
+        "members",
+        "redemptions",
+        "disputes",
+        "dispute_decisions",
+        "acknowledgements",
+    }
     base_landing.landing_dir("adjustments").rmdir()
     resources = {"workspace": WorkspaceResource(home=str(base_landing.home))}
     result = materialize(

@@ -31,6 +31,7 @@ ENGINES = (
     "generate",
     "alerts",
     "progress",
+    "signoff",
 )
 # Libraries that belong to the wiring layer only: engines stay plain Python.
 WIRING_LIBRARIES = ("dagster", "dagster_dbt")

@@ -3,10 +3,12 @@
 Three copies hold the publications: the warehouse's history (schema ``published`` in
 ``state/warehouse.duckdb``), the readers' copy (``published.duckdb``) and the Parquet folder
 (``published/``). In each, every publication's rows must hash to its ``content_hash``, its
-record to its ``publication_hash``, and the records, in ``seq`` order, must form an unbroken
-chain (each ``previous_hash`` the ``publication_hash`` before it, the first NULL). The readers'
-copies must hold the same records as the history, and their ``latest_`` views the newest
-versions. Everything is opened read-only.
+record to its ``publication_hash``, every record of the sign-off logs (``approvals``,
+``payout_batches``) to its ``record_hash``, and all these records, in ``seq`` order, must form
+one unbroken chain (each ``previous_hash`` the hash of the record before it, the first NULL).
+The readers' copies must hold the same records as the history, and their ``latest_`` views the
+newest versions (``latest_approvals``: the standing decision on each). Everything is opened
+read-only.
 """
 
 from __future__ import annotations
@@ -18,12 +20,13 @@ from orchestration.lib.workspace import Workspace
 from orchestration.publish import store
 from orchestration.publish.hashing import rows_sha256
 from orchestration.warehouse.connection import Warehouse, WarehouseError, open_database
-from schemas.published import CHAINED_FIELDS, VERSIONED
+from schemas.published import CHAINED_FIELDS, LOGS, VERSIONED, LogTable
 
 HISTORY = "warehouse history"
 READERS = "readers' copy (published.duckdb)"
 PARQUET = "Parquet copy (published/)"
 TABLES = ("publications", *(table.name for table in VERSIONED))
+LOG_NAMES = tuple(log.name for log in LOGS)
 
 
 class _Findings:
@@ -63,7 +66,8 @@ def verify_chain(ws: Workspace) -> list[str]:
     if parquet is not None and parquet.is_dir():
         with open_database() as memory:
             memory.run("create schema pq")
-            for name in (*TABLES, *(f"latest_{table}" for table in TABLES)):
+            names = (*TABLES, *LOG_NAMES, "latest_approvals")
+            for name in (*names, *(f"latest_{table}" for table in TABLES)):
                 path = parquet / f"{name}.parquet"
                 if path.is_file():
                     quoted = str(path).replace("'", "''")
@@ -79,15 +83,22 @@ def verify_chain(ws: Workspace) -> list[str]:
 
 
 def chain_head(ws: Workspace) -> tuple[int, str] | None:
-    """The newest publication's (seq, publication_hash) in the readers' copy: write it down
-    somewhere jifen cannot reach, and a rewrite of the whole chain shows."""
+    """The newest record's (seq, hash) in the readers' copy (a publication, a decision or a
+    payout batch): write it down somewhere jifen cannot reach, and a rewrite of the whole chain
+    shows."""
     if not ws.published_db.exists():
         return None
     with open_readers_copy(ws) as published:
         if "publication_hash" not in published.table_columns("publications"):
             return None
+        records = ["select seq, publication_hash as hash from publications"]
+        records += [
+            f"select seq, record_hash from {name}"
+            for name in LOG_NAMES
+            if published.table_columns(name)
+        ]
         row = published.row(
-            "select seq, publication_hash from publications where seq is not null "
+            f"select seq, hash from ({' union all '.join(records)}) where seq is not null "
             "order by seq desc limit 1"
         )
     return (int(row[0]), row[1]) if row else None
@@ -99,8 +110,9 @@ def _label(period: str, version: int) -> str:
 
 def _verify_copy(
     warehouse: Warehouse, schema: str, copy: str, findings: _Findings
-) -> dict[tuple[str, int], tuple]:
-    """Check one copy's records, rows and chain; return each publication's chained record."""
+) -> dict[tuple, tuple]:
+    """Check one copy's records, rows and chain; return each record by its key: (period,
+    version) for a publication, (log, seq) for a decision or a payout batch."""
     columns = warehouse.table_columns("publications", schema)
     if not columns:
         findings.add(copy, "publications", "missing")
@@ -119,9 +131,8 @@ def _verify_copy(
     if not chained and records:
         findings.add(copy, "publications", "carry no hash chain (seq, previous_hash, ...)")
     counted = Counter((row["period"], row["version"]) for row in records)
-    found: dict[tuple[str, int], tuple] = {}
-    previous_hash: str | None = None
-    previous_seq = 0
+    found: dict[tuple, tuple] = {}
+    links: list[tuple[int, str, str, str | None]] = []  # seq, subject, hash, previous_hash
     for row in records:
         period, version = row["period"], row["version"]
         subject = _label(period, version)
@@ -149,28 +160,11 @@ def _verify_copy(
             findings.add(
                 copy, subject, "record altered (its fields no longer hash to its publication_hash)"
             )
-        seq = row["seq"]
-        if seq > previous_seq + 1:
-            gone = f"seq {previous_seq + 1}" + (
-                f"..{seq - 1}" if seq - 1 > previous_seq + 1 else ""
-            )
-            findings.add(copy, subject, f"missing publication(s) before it ({gone} gone)")
-        elif seq <= previous_seq:
-            findings.add(copy, subject, f"seq {seq} repeats an earlier one")
-        if row["previous_hash"] != previous_hash:
-            findings.add(
-                copy,
-                subject,
-                "chain broken (previous_hash "
-                + (f"{row['previous_hash'][:12]}…" if row["previous_hash"] else "empty")
-                + " is not "
-                + (
-                    f"{previous_hash[:12]}…, the hash of the publication before it)"
-                    if previous_hash
-                    else "empty, as the first publication's must be)"
-                ),
-            )
-        previous_hash, previous_seq = row["publication_hash"], seq
+        links.append((row["seq"], subject, row["publication_hash"], row["previous_hash"]))
+    for log in LOGS:
+        links += _verify_log(warehouse, schema, log, copy, findings, found)
+    if chained:
+        _walk_chain(sorted(links, key=lambda link: link[0]), copy, findings)
     for table in VERSIONED:
         if not warehouse.table_columns(table.name, schema):
             findings.add(copy, table.name, "missing")
@@ -186,6 +180,65 @@ def _verify_copy(
                 f"missing publication record ({table.name} holds rows of it)",
             )
     return found
+
+
+def _verify_log(
+    warehouse: Warehouse,
+    schema: str,
+    log: LogTable,
+    copy: str,
+    findings: _Findings,
+    found: dict[tuple, tuple],
+) -> list[tuple[int, str, str, str | None]]:
+    """Each record of a sign-off log against its record_hash; its links of the chain. A copy
+    without the log (written before sign-off existed) has no records of it."""
+    if not warehouse.table_columns(log.name, schema):
+        return []
+    links = []
+    for record in warehouse.dicts(f"select * from {schema}.{log.name} order by seq nulls last"):
+        subject = (
+            f"{log.name} seq {record.get('seq')} ({_label(record['period'], record['version'])})"
+        )
+        found[(log.name, record.get("seq"))] = tuple(str(record.get(n)) for n in log.column_names)
+        if record.get("seq") is None or record.get("record_hash") is None:
+            findings.add(copy, subject, "record altered (no seq or record_hash)")
+            continue
+        if store.record_hash(log, record) != record["record_hash"]:
+            findings.add(
+                copy, subject, "record altered (its fields no longer hash to its record_hash)"
+            )
+        links.append((record["seq"], subject, record["record_hash"], record["previous_hash"]))
+    return links
+
+
+def _walk_chain(
+    links: list[tuple[int, str, str, str | None]], copy: str, findings: _Findings
+) -> None:
+    """Publications and log records in seq order: one unbroken chain."""
+    previous_hash: str | None = None
+    previous_seq = 0
+    for seq, subject, record_hash, link in links:
+        if seq > previous_seq + 1:
+            gone = f"seq {previous_seq + 1}" + (
+                f"..{seq - 1}" if seq - 1 > previous_seq + 1 else ""
+            )
+            findings.add(copy, subject, f"missing record(s) before it ({gone} gone)")
+        elif seq <= previous_seq:
+            findings.add(copy, subject, f"seq {seq} repeats an earlier one")
+        if link != previous_hash:
+            findings.add(
+                copy,
+                subject,
+                "chain broken (previous_hash "
+                + (f"{link[:12]}…" if link else "empty")
+                + " is not "
+                + (
+                    f"{previous_hash[:12]}…, the hash of the record before it)"
+                    if previous_hash
+                    else "empty, as the first record's must be)"
+                ),
+            )
+        previous_hash, previous_seq = record_hash, seq
 
 
 def _verify_latest(
@@ -214,18 +267,47 @@ def _verify_latest(
             continue
         if not same:
             findings.add(copy, name, "does not show exactly the newest version of every period")
+    if warehouse.table_columns("approvals", schema):
+        _verify_latest_approvals(warehouse, schema, pattern.format("approvals"), copy, findings)
+
+
+def _verify_latest_approvals(
+    warehouse: Warehouse, schema: str, name: str, copy: str, findings: _Findings
+) -> None:
+    """latest_approvals shows the standing decision on each period's latest version."""
+    if not warehouse.table_columns(name, schema):
+        findings.add(copy, name, "missing")
+        return
+    expected = f"select * from ({store.latest_approvals_sql(schema)}) order by all"
+    try:
+        same = rows_sha256(warehouse, expected) == rows_sha256(
+            warehouse, f"select * from {schema}.{name} order by all"
+        )
+    except WarehouseError as error:
+        findings.add(copy, name, f"cannot be read ({str(error).splitlines()[0]})")
+        return
+    if not same:
+        findings.add(copy, name, "does not show the standing decision on each latest version")
 
 
 def _compare(
-    history: dict[tuple[str, int], tuple],
-    records: dict[tuple[str, int], tuple],
+    history: dict[tuple, tuple],
+    records: dict[tuple, tuple],
     copy: str,
     findings: _Findings,
 ) -> None:
-    for key in sorted(history):
+    for key in sorted(history, key=_key_order):
         if key not in records:
-            findings.add(copy, _label(*key), "missing (it is in the warehouse history)")
+            findings.add(copy, _key_label(key), "missing (it is in the warehouse history)")
         elif records[key] != history[key]:
-            findings.add(copy, _label(*key), "record differs from the warehouse history")
-    for key in sorted(set(records) - set(history)):
-        findings.add(copy, _label(*key), "not in the warehouse history")
+            findings.add(copy, _key_label(key), "record differs from the warehouse history")
+    for key in sorted(set(records) - set(history), key=_key_order):
+        findings.add(copy, _key_label(key), "not in the warehouse history")
+
+
+def _key_order(key: tuple) -> tuple[str, int]:
+    return (key[0], -1 if key[1] is None else key[1])
+
+
+def _key_label(key: tuple) -> str:
+    return f"{key[0]} seq {key[1]}" if key[0] in LOG_NAMES else _label(*key)

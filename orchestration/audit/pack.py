@@ -3,10 +3,11 @@
 ``jifen-audit-<period>-v<version>/`` holds the version's published rows as CSV, how dbt derived
 each line (recorded when it was published), its publication record, the rule book rows it used
 (from the workspace's seeds) and the rule book YAML files they were compiled from, the manifest
-of the landing files it was computed from, the period's quarantine and validation counts, a
-README with the checking procedure, a stdlib-only ``check_hashes.py`` and ``SHA256SUMS``. The
-same folder is zipped deterministically (sorted entries, fixed timestamps), so the same
-published version gives the same bytes.
+of the landing files it was computed from, the period's quarantine and validation counts, its
+sign-off decisions and payout batches (``signoff_pack.py``), a README with the checking
+procedure, a stdlib-only ``check_hashes.py`` and ``SHA256SUMS``. The same folder is zipped
+deterministically (sorted entries, fixed timestamps), so the same published version gives the
+same bytes.
 
 Every value is written as text (decimals via ``str(Decimal)``, never floats) in the published
 order; an empty field is NULL (the published tables hold no empty strings; the pack refuses to
@@ -37,6 +38,7 @@ from orchestration.audit.readonly import (
     period_of,
     resolve_version,
 )
+from orchestration.audit.signoff_pack import write_signoff_logs
 from orchestration.ingest.reader import sha256_of
 from orchestration.lib.workspace import Workspace
 from orchestration.publish import store
@@ -150,6 +152,7 @@ def _write_contents(
             "internal error: the pack's CSV files do not hash back to the content hash "
             f"{publication['content_hash']} (got {checks['content_hash']})"
         )
+    checks["signoff"] = write_signoff_logs(warehouse, folder, period, version, _write_csv)
     (folder / "publication.json").write_text(
         json.dumps({k: _json(v) for k, v in publication.items()}, indent=2, ensure_ascii=False)
         + "\n",

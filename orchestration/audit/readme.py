@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from orchestration.audit import loyalty_pack
+from orchestration.audit import loyalty_pack, signoff_pack
 from orchestration.reports.rulebook import KIND_ORDER
 from orchestration.rulebooks.model import Rule, RuleBook
 from schemas.published import CHAINED_FIELDS, VERSIONED
@@ -161,7 +161,7 @@ TABLE_NOTES = {
 
 
 def _other_tables() -> str:
-    notes = {**TABLE_NOTES, **loyalty_pack.NOTES}
+    notes = {**TABLE_NOTES, **loyalty_pack.NOTES, **signoff_pack.NOTES}
     return "".join(
         f"- `{table.name}.csv`: {notes.get(table.name, 'published table ' + table.name)}\n"
         for table in VERSIONED
@@ -204,6 +204,7 @@ def _checks(publication: dict, checks: dict) -> str:
             f"to the publication's row counts: {_mark(same_counts)}"
         )
     lines.append(loyalty_pack.readme_checks(checks).rstrip("\n"))
+    lines.append(signoff_pack.readme_checks(checks).rstrip("\n"))
     lines.append(
         "- `validation_counts.csv` (scopes `period` and `reference`) adds up to the "
         f"publication's row counts: {_mark(reconciled)}"
@@ -264,6 +265,10 @@ def render_readme(
         for number, text in enumerate(listed, start=3)
     )
     n = 3 + len(listed)
+    loyalty_section = loyalty_pack.readme_section(checks, 5, period)
+    signoff_section = signoff_pack.readme_section(
+        checks, 5 + bool(loyalty_section), period, version
+    )
     adjustments = (
         "\n**PRIOR_PERIOD_ADJUSTMENT lines** (`source` `period`) book, in this period, what rows "
         "landed after an earlier period was closed changed in it (late facts, a later roster), "
@@ -290,7 +295,7 @@ The `.zip` next to it holds the same files.
 - `rep_period_points.csv`: each rep's total, tier and ranks
 - `rep_period_rule_points.csv`: each rep's subtotal per rule
 - `reward_list.csv`: the rewards of the reps with a tier
-{_other_tables()}{_derivations_note(checks)}{PUBLICATION_NOTE}
+{_other_tables()}{signoff_pack.FILES_NOTE}{_derivations_note(checks)}{PUBLICATION_NOTE}
 - `rulebook/*.csv`: the rows of the rule book version(s) used, from the workspace's seeds;
   `rulebook/yaml/<version>.yaml`: the rule book file(s) they were compiled from
 - `inputs_manifest.csv`: every landing file ingested up to the publication: source, file,
@@ -369,4 +374,4 @@ publication's `rows_read`, `rows_loaded`, `rows_deduplicated` and `rows_quaranti
 later close judged some rows again (a later roster can make an earlier row's rep known, a
 corrected row can replace a quarantined one): the quarantine and the counts show the outcome of
 the latest validation, for the files listed in `inputs_manifest.csv`.
-{loyalty_pack.readme_section(checks, 5, period)}"""
+{loyalty_section}{signoff_section}"""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from orchestration.cli import audit, close, data, report, results, serve, trial
+from orchestration.cli import audit, close, data, report, results, serve, signoff, trial
 from orchestration.cli.rules import rules_app
 
 app = typer.Typer(
@@ -25,6 +25,9 @@ COMMANDS = (  # in the order ``jifen --help`` lists them
     ("leaderboard", results.leaderboard),
     ("quarantine", results.quarantine),
     ("standings", close.standings),
+    ("approve", signoff.approve),
+    ("reject", signoff.reject),
+    ("payout", signoff.payout),
     ("verify", audit.verify),
     ("trial", trial.trial),
     ("trace", audit.trace),

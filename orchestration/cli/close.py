@@ -39,10 +39,24 @@ def close(
             "setting strict_landing = true in settings.toml)."
         ),
     ] = False,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by",
+            help="Your user id, recorded as the version's closer (who may not approve it). "
+            "Default: $JIFEN_USER, else your OS user.",
+        ),
+    ] = None,
 ) -> None:
     """Close a period through Dagster: validate, compute, gate and publish a new version."""
+    from orchestration.signoff import SignoffRefused, acting_user
+
     if restate and not reason.strip():
         raise fail('a restatement needs a reason: --reason "<why>"', 2)
+    try:
+        closed_by = acting_user(by)
+    except SignoffRefused as refused:
+        raise fail(escape(str(refused)), 2) from None
     close_period(
         Workspace.at(home),
         period_argument(period),
@@ -51,6 +65,7 @@ def close(
         error_budget=error_budget,
         verbose=verbose,
         strict=strict,
+        closed_by=closed_by,
     )
 
 
@@ -63,6 +78,7 @@ def close_period(
     error_budget: float | None = None,
     verbose: bool = False,
     strict: bool = False,
+    closed_by: str = "",
 ) -> dict:
     """Close one period and print its summary; an unchanged re-close answers without Dagster."""
     from orchestration.publish import unchanged
@@ -92,6 +108,7 @@ def close_period(
                 error_budget=error_budget,
                 verbose=verbose,
                 progress=progress,
+                closed_by=closed_by,
             )
     except WorkspaceBusy as busy:
         raise fail(str(busy), BUSY) from None

@@ -12,11 +12,15 @@ from rich.table import Table
 
 from orchestration.cli.output import HomeOption, console, fail, period_argument, points_text
 from orchestration.lib.workspace import Workspace
+from orchestration.warehouse.connection import Warehouse
 from orchestration.warehouse.published import NothingPublished, open_published, resolve_version
+
+Row = dict  # a published row by column name (orchestration.reports.data, imported lazily)
 
 
 def status(home: HomeOption = None) -> None:
-    """Publications per period: version, when, rule book, fingerprint, reason."""
+    """Publications per period: version, when, rule book, fingerprint, reason; per period the
+    latest version's sign-off, its payout batches and the open disputes."""
     workspace = Workspace.at(home)
     try:
         with open_published(workspace) as published:
@@ -24,6 +28,7 @@ def status(home: HomeOption = None) -> None:
                 "select period, version, published_at, rulebook_version, input_fingerprint, "
                 "reason, rows_read, rows_quarantined from publications order by period, version"
             )
+            signoff = signoff_lines(published)
     except NothingPublished as missing:
         raise fail(str(missing)) from None
     table = Table(title=f"publications in {workspace.home}")
@@ -50,9 +55,63 @@ def status(home: HomeOption = None) -> None:
             f"{quarantined:,}",
         )
     console.print(table)
+    print_signoff(signoff)
     from orchestration.ingest.unread import unread_files
 
     print_unread([(unread.path, unread.reason) for unread in unread_files(workspace)])
+
+
+def signoff_lines(published: Warehouse) -> list[tuple[str, int, Row, list[Row], int | None]]:
+    """Per period: its latest version, the decision standing on it, the period's payout batches
+    and the disputes open at the version (None: not recorded in this readers' copy)."""
+    from orchestration.reports import data
+    from orchestration.reports.signoff import standing
+
+    found = []
+    for period, version in data.latest_versions(published).items():
+        disputes = data.disputes(published, period, version)
+        found.append(
+            (
+                period,
+                version,
+                standing(data.decisions(published, period), version),
+                data.payout_batches(published, period),
+                None if disputes is None else sum(d["status"] == "open" for d in disputes),
+            )
+        )
+    return found
+
+
+def print_signoff(lines: list[tuple[str, int, Row, list[Row], int | None]]) -> None:
+    table = Table(title="sign-off of the latest versions")
+    for column in ("period", "version", "sign-off", "by", "when (UTC)", "payout batches"):
+        table.add_column(column)
+    table.add_column("open disputes", justify="right")
+    for period, version, decision, batches, open_disputes in lines:
+        table.add_row(
+            period,
+            str(version),
+            *_decision_cells(decision),
+            escape("\n".join(_batch_text(batch) for batch in batches)) or "none",
+            "not recorded" if open_disputes is None else str(open_disputes),
+        )
+    console.print(table)
+
+
+def _decision_cells(decision: Row) -> tuple[str, str, str]:
+    """Status, who (the decider, or the closer while pending) and when."""
+    who = decision["decided_by"] or f"closed by {decision['closed_by'] or '-'}"
+    at = decision.get("decided_at")
+    return decision["status"], escape(who), f"{at:%Y-%m-%d %H:%M:%S}" if at else ""
+
+
+def _batch_text(batch: Row) -> str:
+    differences = batch["previous_version"]
+    return (
+        f"{batch['payout_batch_id']} v{batch['version']}"
+        + (f" (differences from v{differences})" if differences is not None else "")
+        + f": {batch['row_count']:,} rows, {batch['total_amount']:,.2f} {batch['currency']}"
+    )
 
 
 def print_unread(files: list[tuple[str, str]]) -> None:

@@ -130,9 +130,12 @@ def run_close(
     error_budget: float | None = None,
     verbose: bool = False,
     progress: Tracker | None = None,
+    closed_by: str = "",
 ) -> CloseRun:
-    """Close a period: the ``close`` job for its partition (``progress`` hears its events)."""
-    ops: dict[str, Any] = {"publication": {"config": {"restate": restate, "reason": reason}}}
+    """Close a period: the ``close`` job for its partition (``progress`` hears its events).
+    ``closed_by``: the closing user's id (default: JIFEN_USER, else the OS user)."""
+    publication = {"restate": restate, "reason": reason, "closed_by": closed_by}
+    ops: dict[str, Any] = {"publication": {"config": publication}}
     if error_budget is not None:
         ops["validated_inputs"] = {"config": {"error_budget": error_budget}}
     return _run_period(workspace, "close", period, ops, verbose=verbose, progress=progress)

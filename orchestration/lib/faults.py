@@ -9,7 +9,15 @@ from __future__ import annotations
 import os
 import signal
 
-CRASH_POINTS = ("after_ingest", "during_dbt", "between_tables", "after_commit", "during_serving")
+CRASH_POINTS = (
+    "after_ingest",
+    "during_dbt",
+    "between_tables",
+    "after_commit",
+    "during_serving",
+    "payout_files_written",  # a payout's files written aside, its record not yet committed
+    "payout_committed",  # its record committed, its files not yet in place
+)
 
 
 def crash_point(name: str) -> None:

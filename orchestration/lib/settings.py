@@ -1,7 +1,8 @@
 """A workspace's settings, ``HOME/settings.toml``: optional; every setting has a default.
 
 ```toml
-strict_landing = true   # any file under landing/ that no source reads stops a close
+strict_landing = true         # any file under landing/ that no source reads stops a close
+approvers = ["li.wei", "mo"]  # only these user ids may approve or reject a version
 ```
 """
 
@@ -16,6 +17,8 @@ from orchestration.lib.workspace import Workspace
 @dataclass(frozen=True)
 class Settings:
     strict_landing: bool = False
+    # user ids allowed to sign off a version (docs/operations.md); empty: anyone but its closer
+    approvers: tuple[str, ...] = ()
 
 
 class SettingsError(ValueError):
@@ -30,12 +33,26 @@ def load_settings(workspace: Workspace) -> Settings:
         values = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise SettingsError(f"{path}: not valid TOML ({error})") from None
-    known = {field.name: field.type for field in fields(Settings)}
+    known = {field.name for field in fields(Settings)}
     for name, value in values.items():
         if name not in known:
             raise SettingsError(
-                f"{path}: unknown setting {name!r}; settings are {', '.join(known)}"
+                f"{path}: unknown setting {name!r}; settings are {', '.join(sorted(known))}"
             )
-        if not isinstance(value, bool):
-            raise SettingsError(f"{path}: {name} must be true or false, not {value!r}")
+        _check_type(path, name, value)
+    if "approvers" in values:
+        values["approvers"] = tuple(user.strip() for user in values["approvers"])
     return Settings(**values)
+
+
+def _check_type(path, name: str, value: object) -> None:
+    if name == "approvers":
+        if not isinstance(value, list) or not all(
+            isinstance(user, str) and user.strip() for user in value
+        ):
+            raise SettingsError(
+                f'{path}: approvers must be a list of user ids, e.g. ["li.wei", "mo"], '
+                f"not {value!r}"
+            )
+    elif not isinstance(value, bool):
+        raise SettingsError(f"{path}: {name} must be true or false, not {value!r}")

@@ -17,8 +17,10 @@ from pathlib import Path
 from orchestration.lib.faults import crash_point
 from orchestration.lib.workspace import Workspace
 from orchestration.publish.hashing import rows_sha256
+from orchestration.publish.store import latest_approvals_sql
 from orchestration.warehouse.connection import Warehouse, open_database
 from schemas.published import (
+    LOGS,
     PUBLICATIONS_COLUMNS,
     QUARANTINE_COLUMNS,
     QUARANTINE_ORDER,
@@ -45,7 +47,23 @@ def _state(warehouse: Warehouse) -> str:
     provisional = rows_sha256(
         warehouse, f"select * from provisional_rep_points order by {PROVISIONAL_ORDER}"
     )
-    return f"{published}:{quarantine}:{provisional}"
+    logs = rows_sha256(warehouse, _logs_sql("seq, record_hash"))
+    return f"{published}:{quarantine}:{provisional}:{logs}"
+
+
+def _logs_sql(columns: str) -> str:
+    """Every record of the sign-off logs (a new decision or payout changes the readers' state)."""
+    return (
+        " union all ".join(
+            f"select '{log.name}' as log, {columns} from published.{log.name}" for log in LOGS
+        )
+        + " order by all"
+    )
+
+
+def _log_tables() -> dict[str, str]:
+    """The logs, written whole into every copy (they are small and only ever appended to)."""
+    return {log.name: f"select * from published.{log.name} order by seq" for log in LOGS}
 
 
 def refresh(workspace: Workspace, warehouse: Warehouse, force: bool = False) -> bool:
@@ -103,6 +121,7 @@ def _write_database(workspace: Workspace, warehouse: Warehouse, stamp: str) -> N
             f"order by {QUARANTINE_ORDER}",
             "provisional_rep_points": "select * from provisional_rep_points "
             f"order by {PROVISIONAL_ORDER}",
+            **_log_tables(),
         }
         for name, sql in rewritten.items():
             warehouse.run(f"create or replace table serving.{name} as {sql}")
@@ -111,6 +130,7 @@ def _write_database(workspace: Workspace, warehouse: Warehouse, stamp: str) -> N
     with open_database(staging) as views:
         for table in ("publications", *(table.name for table in VERSIONED)):
             views.run(f"create or replace view latest_{table} as {_latest_sql(table)}")
+        views.run(f"create or replace view latest_approvals as {latest_approvals_sql('main')}")
     os.replace(staging, workspace.published_db)
 
 
@@ -181,6 +201,8 @@ def _write_parquet(workspace: Workspace, warehouse: Warehouse, stamp: str) -> No
         "publications": "select * from published.publications order by period, version",
         "quarantine": f"select {', '.join(QUARANTINE_COLUMNS)} from quarantine "
         f"order by {QUARANTINE_ORDER}",
+        **_log_tables(),
+        "latest_approvals": latest_approvals_sql(),
     }
     for table in VERSIONED:
         tables[table.name] = f"select * from published.{table.name} order by {table.order_by}"

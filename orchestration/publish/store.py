@@ -3,7 +3,8 @@
 A version is written in one transaction: readers of the history see all of it or none of it.
 Nothing here ever updates or deletes a published row. With each version the internal tables
 (``schemas.published.INTERNAL``: how dbt derived each ledger line) are kept beside it, outside
-its content hash and the readers' copy.
+its content hash and the readers' copy. The sign-off logs (``schemas.published.LOGS``) are
+appended to the same hash chain (``append_log``); a version's ``pending`` record is written with it.
 """
 
 from __future__ import annotations
@@ -18,11 +19,14 @@ from orchestration.lib.period import month_before
 from orchestration.publish.hashing import rows_sha256
 from orchestration.warehouse.connection import Warehouse
 from schemas.published import (
+    APPROVALS,
     CHAINED_FIELDS,
     INTERNAL,
+    LOGS,
     LOYALTY_STATE,
     PUBLICATIONS_COLUMNS,
     VERSIONED,
+    LogTable,
     PublishedTable,
 )
 
@@ -117,11 +121,58 @@ def publication_hash(record: dict) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _chain_head(warehouse: Warehouse) -> tuple[int, str | None]:
+def record_hash(table: LogTable, record: dict) -> str:
+    """The hash of a log record (an approval, a payout batch), chaining it like a publication."""
+    fields = (*table.chained, "previous_hash")
+    text = "\x1f".join("" if record[f] is None else str(record[f]) for f in fields)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def chain_head(warehouse: Warehouse, schema: str = "published") -> tuple[int, str | None]:
+    """(seq, hash) of the newest record of the one chain: publications and the logs."""
+    records = [f"select seq, publication_hash as hash from {schema}.publications"]
+    records += [f"select seq, record_hash from {schema}.{log.name}" for log in LOGS]
     row = warehouse.row(
-        "select seq, publication_hash from published.publications order by seq desc limit 1"
+        f"select seq, hash from ({' union all '.join(records)}) order by seq desc limit 1"
     )
     return (row[0], row[1]) if row else (0, None)
+
+
+def append_log(warehouse: Warehouse, table: LogTable, record: dict) -> dict:
+    """Append ``record`` (every column but the chain's) to a log as the chain's next link.
+
+    Run it inside the caller's transaction, with the writer lock held: the head cannot move."""
+    seq, previous_hash = chain_head(warehouse)
+    record = {**record, "seq": seq + 1, "previous_hash": previous_hash}
+    record["record_hash"] = record_hash(table, record)
+    names = table.column_names
+    warehouse.run(
+        f"insert into published.{table.name} ({', '.join(names)}) "
+        f"values ({', '.join('?' for _ in names)})",
+        [record[name] for name in names],
+    )
+    return record
+
+
+def standing_decisions_sql(schema: str = "published") -> str:
+    """Each version's standing sign-off: its approvals record with the highest seq (the latest
+    decision stands; a version published before sign-off existed has none)."""
+    columns = ", ".join(APPROVALS.column_names)
+    return (
+        f"select {columns} from {schema}.approvals "
+        "qualify row_number() over (partition by period, version order by seq desc) = 1"
+    )
+
+
+def latest_approvals_sql(schema: str = "published") -> str:
+    """The standing decision on each period's latest version (``pending`` without a record)."""
+    return (
+        "select p.period, p.version, coalesce(a.status, 'pending') as status, a.closed_by, "
+        "a.decided_by, a.decided_at, a.note, a.seq, a.record_hash "
+        f"from (select period, max(version) as version from {schema}.publications "
+        f"group by period) p left join ({standing_decisions_sql(schema)}) a "
+        "using (period, version) order by p.period"
+    )
 
 
 def latest(warehouse: Warehouse, period: str) -> tuple[int, str, datetime] | None:
@@ -141,10 +192,12 @@ def publish_period(
     reason: str = "",
     counts: tuple[int, int, int, int] = (0, 0, 0, 0),
     unread: Sequence[tuple[str, str]] = (),
+    closed_by: str | None = None,
 ) -> Outcome:
     """Publish the candidate marts as the period's next version, or say why not. ``unread``:
     (path under landing/, SHA-256) of every landing file no source reads, recorded with the
-    version's inputs."""
+    version's inputs. The version starts ``pending`` sign-off, recorded as closed by
+    ``closed_by`` (a user id) in the same transaction."""
     candidate_period = warehouse.value("select period from int_periods where is_closing")
     if candidate_period != period:
         raise RuntimeError(
@@ -187,7 +240,7 @@ def publish_period(
         if not carried:
             _replace_loyalty_state(warehouse, period, version)
         digest = content_hash(warehouse, period, version)
-        seq, previous_hash = _chain_head(warehouse)
+        seq, previous_hash = chain_head(warehouse)
         record = {
             "period": period,
             "version": version,
@@ -211,6 +264,16 @@ def publish_period(
             f"values ({', '.join('?' for _ in names)})",
             [record[name] for name in names],
         )
+        pending = {
+            "period": period,
+            "version": version,
+            "status": "pending",
+            "closed_by": closed_by,
+            "decided_by": None,
+            "decided_at": record["published_at"],
+            "note": None,
+        }
+        append_log(warehouse, APPROVALS, pending)
     return Outcome(period, version, True, reason, fingerprint, digest)
 
 

@@ -16,6 +16,7 @@ from orchestration.reports.close import LISTING_LIMIT, close_context
 from orchestration.reports.pages import file_name, statement_path, write
 from orchestration.reports.quarantine import Quarantine
 from orchestration.reports.quarterly import quarter_of, quarterly_context
+from orchestration.reports.signoff import standing
 from orchestration.reports.statement import statement_context
 from orchestration.rulebooks.language import program_language
 from orchestration.warehouse.connection import Warehouse, open_database
@@ -145,6 +146,7 @@ def _index(published: Warehouse, out_dir: Path, versions: dict[str, int], limit:
             {
                 "period": period,
                 "publication": data.publications(published, period)[0],
+                "signoff": standing(data.decisions(published, period), version),
                 "close": (out_dir / f"close-{period}.html").exists(),
                 "reps": with_statement[:limit],
                 "statement_count": len(with_statement),

@@ -14,6 +14,7 @@ from orchestration.reports.data import Row
 from orchestration.reports.loyalty import loyalty_context
 from orchestration.reports.quarantine import Quarantine
 from orchestration.reports.quarterly import quarter_of
+from orchestration.reports.signoff import close_signoff
 from orchestration.warehouse.connection import Warehouse
 
 NO_TIER = "(none)"
@@ -198,6 +199,7 @@ def close_context(
         "quarantine_unattributed": quarantine.unattributed(),
         "not_read": not_read(published, period, version),
         "loyalty": loyalty_context(published, period, versions, quarantine),
+        "signoff": close_signoff(published, period, version, reps),
         "previous": previous if before is not None else None,
         "previous_version": versions.get(previous),
         "moves": {kind: sum(c["move"] == kind for c in moved) for kind in MOVES},

@@ -95,3 +95,54 @@ def provisional(published: Warehouse, period: str) -> tuple[Any, list[Row]] | No
         [period, as_of],
     )
     return as_of, found
+
+
+# Sign-off, disputes and acknowledgements (docs/operations.md). A readers' copy written before
+# they existed lacks the tables: each query then answers "nothing recorded" (None or []).
+
+
+def decisions(published: Warehouse, period: str) -> list[Row]:
+    """The sign-off log of a period, every version, newest record first."""
+    if not published.table_exists("approvals"):
+        return []
+    return published.dicts(
+        "select seq, version, status, closed_by, decided_by, decided_at, note from approvals "
+        "where period = ? order by seq desc",
+        [period],
+    )
+
+
+def payout_batches(published: Warehouse, period: str) -> list[Row]:
+    """The payout batches of a period, oldest first."""
+    if not published.table_exists("payout_batches"):
+        return []
+    return published.dicts(
+        "select payout_batch_id, version, previous_version, approved_by, row_count, "
+        "total_amount, currency, created_at from payout_batches where period = ? order by seq",
+        [period],
+    )
+
+
+def disputes(published: Warehouse, period: str, version: int) -> list[Row] | None:
+    """The disputes the version knows (opened by the period's last day), oldest first; None
+    when the readers' copy has no disputes table."""
+    if not published.table_exists("disputes"):
+        return None
+    return published.dicts(
+        "select dispute_id, rep_id, disputed_period, line_id, opened_date, reason, status, "
+        "decided_date, age_days, resolved_by, note from disputes "
+        "where period = ? and version = ? order by opened_date, dispute_id",
+        [period, version],
+    )
+
+
+def acknowledgements(published: Warehouse, period: str, version: int) -> list[Row] | None:
+    """Per rep active in the period: the rule book version in effect and whether the rep
+    acknowledged it; None when the readers' copy has no such table."""
+    if not published.table_exists("rule_acknowledgements"):
+        return None
+    return published.dicts(
+        "select rep_id, rulebook_version, acknowledged, acknowledged_date "
+        "from rule_acknowledgements where period = ? and version = ? order by rep_id",
+        [period, version],
+    )

@@ -37,6 +37,9 @@ DYNAMIC = (
     "(none)",
     "Points liability (CNY), last 12 months",  # orchestration/reports/loyalty.py
     "Breakage rate in percent, last 12 months",
+    "0-7 days",  # orchestration/reports/signoff.py AGE_BUCKETS
+    "8-30 days",
+    "31+ days",
 )
 
 

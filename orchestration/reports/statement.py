@@ -7,6 +7,7 @@ from typing import Any
 
 from orchestration.reports import rulebook
 from orchestration.reports.data import Row
+from orchestration.reports.signoff import statement_signoff
 
 
 def statement_context(close: dict[str, Any], rep: Row, lines: list[Row]) -> dict[str, Any]:
@@ -39,4 +40,5 @@ def statement_context(close: dict[str, Any], rep: Row, lines: list[Row]) -> dict
         "tier_version": close["tier_version"],
         "ladder": close["ladder"],
         "next": rulebook.next_tier(close["ladder"], rep["total_points"]),
+        "signoff": statement_signoff(close["signoff"], rep["rep_id"]),
     }

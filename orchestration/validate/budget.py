@@ -15,13 +15,16 @@ from dataclasses import dataclass
 from orchestration.lib.period import PERIOD_REGEX
 from orchestration.lib.workspace import SOURCES
 from orchestration.warehouse.connection import Warehouse
-from schemas.contract import LOYALTY_SOURCES, SPECS
+from schemas.contract import LOYALTY_SOURCES, SIGNOFF_SOURCES, SPECS
 from schemas.reasons import WALK_LEVEL
 
 DEFAULT_ERROR_BUDGET = 0.05
-# Facts dated by a day (sales, surveys, redemptions): reference data carries no period, and a
-# quarantined adjustment stops its period's close whatever the budget (docs/decisions.md).
-BUDGETED_SOURCES = tuple(spec.name for spec in SPECS.values() if spec.period_date)
+# Facts dated by a day (sales, surveys, redemptions): reference data carries no period, a
+# quarantined adjustment stops its period's close whatever the budget, and the sign-off sources
+# (disputes, decisions, acknowledgements) never earn points (docs/decisions.md).
+BUDGETED_SOURCES = tuple(
+    spec.name for spec in SPECS.values() if spec.period_date and spec.name not in SIGNOFF_SOURCES
+)
 NEVER_STOP = 1.0  # a budget of 100 %: nothing quarantined stops the run (provisional standings)
 
 
@@ -54,9 +57,15 @@ def period_counts(warehouse: Warehouse, period: str) -> list[SourceCounts]:
 
 def listed_counts(counts: list[SourceCounts]) -> list[SourceCounts]:
     """The counts a close's summary lists: the loyalty program's sources only when some of their
-    rows were read, so a workspace without that program shows what it showed before it."""
+    rows were read, each sign-off source only when some of its rows were, so a workspace without
+    them shows what it showed before them."""
     loyalty = any(c.read for c in counts if c.source in LOYALTY_SOURCES)
-    return [c for c in counts if loyalty or c.source not in LOYALTY_SOURCES]
+    return [
+        c
+        for c in counts
+        if (loyalty or c.source not in LOYALTY_SOURCES)
+        and (c.read or c.source not in SIGNOFF_SOURCES)
+    ]
 
 
 def budget_breaches(warehouse: Warehouse, period: str, budget: float) -> list[str]:

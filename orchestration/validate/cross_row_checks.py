@@ -19,12 +19,15 @@ from decimal import Decimal
 import pyarrow as pa
 
 from orchestration.warehouse.connection import Warehouse
-from schemas.contract import SPECS, SourceSpec
+from schemas.contract import SIGNOFF_SOURCES, SPECS, SourceSpec
 
 # The sources by the checks they take (schemas/contract.py): reference snapshots, facts dated by a
-# day (sales, surveys, redemptions), facts of a month (adjustments).
+# day (sales, surveys, redemptions), facts of a month (adjustments); the sign-off sources have
+# checks of their own (signoff_checks.py, run after these).
 SNAPSHOTS = tuple(spec for spec in SPECS.values() if spec.snapshot)
-DATED_FACTS = tuple(spec for spec in SPECS.values() if spec.period_date)
+DATED_FACTS = tuple(
+    spec for spec in SPECS.values() if spec.period_date and spec.name not in SIGNOFF_SOURCES
+)
 MONTH_FACTS = tuple(spec for spec in SPECS.values() if spec.period_month)
 # A column named after a reference source's key refers to that source's loaded rows (a source's
 # own key is no reference: customers' customer_id).
@@ -78,6 +81,13 @@ def _canonical(spec: SourceSpec) -> str:
     return "concat_ws(chr(31), " + ", ".join(parts) + ")"
 
 
+def _key_text(spec: SourceSpec) -> str:
+    """SQL naming a row's key in a detail: ``txn_id T1``, or each column of a composite key."""
+    return " || ', ' || ".join(
+        f"'{column} ' || cast({column} as varchar)" for column in spec.key_columns
+    )
+
+
 def _duplicates(warehouse: Warehouse, spec: SourceSpec, per_delivery: bool) -> None:
     """``duplicate_conflict`` for a key with different values; an identical copy of an
     earlier row is deduplicated. Reference data compares within one delivery only."""
@@ -90,7 +100,7 @@ def _duplicates(warehouse: Warehouse, spec: SourceSpec, per_delivery: bool) -> N
         warehouse,
         spec.name,
         "duplicate_conflict",
-        f"""select raw_id, '{spec.key} ' || {spec.key} || ' has ' || n
+        f"""select raw_id, {_key_text(spec)} || ' has ' || n
                    || ' rows with different values' as detail
             from keyed join (
                 select {group}, count(*) as n from keyed group by {group}
@@ -108,7 +118,7 @@ def _duplicates(warehouse: Warehouse, spec: SourceSpec, per_delivery: bool) -> N
     )
     warehouse.run(
         "insert into validation_status select ?, raw_id, 'deduplicated', null, "
-        f"'identical to an earlier row with {spec.key} ' || {spec.key} from dups",
+        f"'identical to an earlier row with ' || {_key_text(spec)} from dups",
         [spec.name],
     )
     warehouse.run(f"delete from alive_{spec.name} where raw_id in (select raw_id from dups)")

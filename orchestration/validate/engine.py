@@ -7,6 +7,8 @@ that passed the checks before it:
   while the code that gave them is the same (``verdict_cache.py``);
 - ``cross_row_checks.py``: checks 7 to 13, rows compared with rows, over the whole landing
   history at every close;
+- ``signoff_checks.py``: those of the disputes, their decisions and the rule book
+  acknowledgements, after every other source (a decision names a loaded adjustment);
 - ``outcomes.py``: every row's outcome, the quarantine and the counts per file.
 
 Manual adjustments and the loyalty sources (``members``, ``redemptions``; optional sources) are
@@ -21,6 +23,7 @@ from collections.abc import Callable
 from orchestration.validate.cross_row_checks import check_across_rows
 from orchestration.validate.outcomes import record_outcomes
 from orchestration.validate.row_checks import check_rows
+from orchestration.validate.signoff_checks import check_signoff_sources
 from orchestration.validate.verdict_cache import keep_verdicts_of_this_code
 from orchestration.warehouse.connection import Warehouse
 from schemas.contract import SPECS
@@ -39,6 +42,7 @@ def validate_all(warehouse: Warehouse, progress: Progress = lambda _: None) -> N
         progress(f"validating {source}: row checks")
         check_rows(warehouse, spec, progress)
     check_across_rows(warehouse, progress)
+    check_signoff_sources(warehouse, progress)  # they refer to loaded adjustments
     for source in FACTS:  # reference data got its current rows from check_across_rows
         warehouse.run(
             f"create or replace table validated_{source} as "

@@ -44,7 +44,7 @@ def _typed(spec: SourceSpec, column: str) -> str:
     if column in spec.decimals:
         return f"cast({column} as decimal(18, 2)) as {column}"
     if column in spec.integers:
-        return f"cast({column} as integer) as {column}"
+        return f"cast(nullif({column}, '') as integer) as {column}"  # may be optional
     if column in spec.optional:
         return f"nullif(cast({column} as varchar), '') as {column}"
     return f"cast({column} as varchar) as {column}"

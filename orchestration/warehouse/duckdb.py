@@ -18,7 +18,13 @@ LINEAGE_COLUMNS = "source_file VARCHAR, row_number BIGINT, file_hash VARCHAR, ru
 
 def _ddl() -> list[str]:
     # imported here: the publish package imports this module
-    from schemas.published import INTERNAL, LOYALTY_STATE, PUBLICATIONS_COLUMNS, VERSIONED
+    from schemas.published import (
+        INTERNAL,
+        LOGS,
+        LOYALTY_STATE,
+        PUBLICATIONS_COLUMNS,
+        VERSIONED,
+    )
 
     statements = [
         """create table if not exists ingested_files (
@@ -45,6 +51,9 @@ def _ddl() -> list[str]:
     statements.append("create schema if not exists published")
     columns = ", ".join(f"{name} {kind}" for name, kind in PUBLICATIONS_COLUMNS)
     statements.append(f"create table if not exists published.publications ({columns})")
+    for log in LOGS:  # sign-off and payouts: appended after a version is published
+        typed = ", ".join(f"{name} {kind}" for name, kind in log.columns)
+        statements.append(f"create table if not exists published.{log.name} ({typed})")
     for table in (*VERSIONED, *INTERNAL, *LOYALTY_STATE):
         typed = ", ".join(f"{name} {kind}" for name, kind in table.columns)
         statements.append(

@@ -20,6 +20,7 @@ from orchestration.lib.period import parse_period
 from orchestration.points.marks import book_marks
 from orchestration.publish import serving
 from orchestration.publish.store import PeriodClosed, publish_period
+from orchestration.signoff import SignoffRefused, acting_user
 from orchestration.validate.budget import period_counts
 from orchestration.warehouse.duckdb import connect
 
@@ -29,6 +30,9 @@ CANDIDATES = ["points_ledger", "rep_period_points", "rep_period_rule_points", "r
 class PublishConfig(Config):
     restate: bool = False
     reason: str = ""
+    # who closes (a user id; recorded with the version's pending sign-off, who may not approve
+    # it); empty: JIFEN_USER, else the user the run's process runs as
+    closed_by: str = ""
 
 
 def _gate_passed_in(ws, period: str, run_id: str) -> None:
@@ -54,6 +58,14 @@ def publication(
 ) -> MaterializeResult:
     ws = workspace.get()
     period = parse_period(context.partition_key)
+    try:
+        closed_by = acting_user(config.closed_by or None)
+    except SignoffRefused as refused:
+        if config.closed_by:
+            raise Failure(description=str(refused)) from None
+        # a service without a usable login name still closes; its versions name no closer
+        context.log.warning(f"{refused}; the version records no closer (set JIFEN_USER)")
+        closed_by = None
     with ws.writer_lock(), connect(ws) as warehouse:
         _gate_passed_in(ws, period, context.run.run_id)
         counts = period_counts(warehouse, period)
@@ -70,6 +82,7 @@ def publication(
                 reason=config.reason,
                 counts=totals,
                 unread=[(unread.path, unread.sha256(ws)) for unread in unread_files(ws)],
+                closed_by=closed_by,
             )
         except PeriodClosed as closed:
             raise Failure(description=str(closed)) from None
