@@ -338,8 +338,10 @@ compare `content_hash` with the one jifen shows for the version (`jifen status`,
 
 The record itself is chained: `publication_hash` is the SHA-256 of the fields
 {", ".join(f"`{f}`" for f in CHAINED_FIELDS)} joined by 0x1F (NULL as an
-empty string), and `previous_hash` is the `publication_hash` of the publication before it
-(`seq` - 1). `jifen verify-chain` checks the whole chain.
+empty string), and `previous_hash` is the hash of the record before it (`seq` - 1): a
+publication's `publication_hash`, or the `record_hash` of an approval or a payout batch: one
+chain runs through the three (see "Check the sign-off, the payouts and the disputes by hand").
+`jifen verify-chain` checks the whole chain.
 
 ## 3. Check a rep's total by hand
 

@@ -119,4 +119,7 @@ def verify_chain(home: HomeOption = None) -> None:
         for problem in problems:
             console.print(f"[red]✗[/] {problem}", highlight=False)
         raise typer.Exit(1)
-    console.print("hash chain intact: every publication's rows and record check out")
+    console.print(
+        "hash chain intact: every publication's rows and record, every approval and payout "
+        "batch check out"
+    )
