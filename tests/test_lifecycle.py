@@ -1,11 +1,9 @@
-"""Period lifecycle and reliability on real processes: late data as prior-period adjustments,
-kill -9 at each step of a close, concurrent closes, provisional standings."""
+"""Period lifecycle on real processes: late data as prior-period adjustments, skipped periods,
+verify, provisional standings, the unchanged re-close (kill -9 and concurrent closes:
+test_reliability.py)."""
 
 from __future__ import annotations
 
-import fcntl
-import os
-import subprocess
 import sys
 import time
 from decimal import Decimal
@@ -17,7 +15,6 @@ from typer.testing import CliRunner
 from orchestration.cli import app
 from orchestration.defs.launch import run_close
 from orchestration.lib.workspace import Workspace
-from orchestration.publish.store import content_hash
 from orchestration.warehouse.connection import open_database
 from orchestration.warehouse.duckdb import connect
 
@@ -171,108 +168,6 @@ def test_skipped_periods_never_lose_a_difference(base_landing):
               or (adjusted_period = '2026-07' and adjusted_rule_id = 'MANUAL_ADJUSTMENT')""",
     )
     assert booked == [(Decimal("-12.50"),)]
-
-
-def _close_subprocess(ws: Workspace, period: str, crash_at: str | None = None):
-    env = {**os.environ, "JIFEN_HOME": str(ws.home)}
-    env.pop("JIFEN_CRASH_AT", None)
-    if crash_at:
-        env["JIFEN_CRASH_AT"] = crash_at
-    return subprocess.run(
-        [*JIFEN, "close", period], env=env, capture_output=True, text=True, timeout=600, check=False
-    )
-
-
-def _readers_copy_is_consistent(ws: Workspace) -> None:
-    with open_database(ws.published_db, read_only=True) as readers_copy:
-        for period, version, stored in readers_copy.rows(
-            "select period, version, content_hash from publications"
-        ):
-            assert content_hash(readers_copy, period, version, schema="main") == stored
-
-
-def test_kill_minus_9_at_each_step_leaves_no_partial_version(base_landing):
-    ws = base_landing
-    write_csv(ws, "sales", "sales_2026-07.csv", [sale("X1", "R1", "2026-07-02", "1000")])
-    assert run_close(ws, "2026-07").success
-    write_csv(ws, "sales", "sales_2026-08.csv", [sale("X2", "R2", "2026-08-02", "2000")])
-    before = ws.published_db.read_bytes()
-
-    for point in ("after_ingest", "during_dbt", "between_tables"):
-        crashed = _close_subprocess(ws, "2026-08", crash_at=point)
-        assert crashed.returncode == -9, (point, crashed.stderr[-2000:])
-        assert ws.published_db.read_bytes() == before, point
-        assert warehouse(
-            ws, "select count(*) from published.publications where period = '2026-08'"
-        ) == [(0,)], point
-        _readers_copy_is_consistent(ws)
-
-    crashed = _close_subprocess(ws, "2026-08", crash_at="after_commit")
-    assert crashed.returncode == -9
-    assert ws.published_db.read_bytes() == before  # committed, but readers still see the old
-    recovered = _close_subprocess(ws, "2026-08")
-    assert recovered.returncode == 0, recovered.stderr[-2000:]
-    assert "unchanged (version 1 stands)" in recovered.stdout
-    assert published(ws, "select period, version from publications order by 1") == [
-        ("2026-07", 1),
-        ("2026-08", 1),
-    ]
-
-    write_csv(ws, "sales", "sales_2026-09.csv", [sale("X3", "R2", "2026-09-02", "3000")])
-    crashed = _close_subprocess(ws, "2026-09", crash_at="during_serving")
-    assert crashed.returncode == -9
-    _readers_copy_is_consistent(ws)
-    recovered = _close_subprocess(ws, "2026-09")
-    assert recovered.returncode == 0, recovered.stderr[-2000:]
-    with open_database() as scratch:
-        latest = scratch.rows(
-            f"select period, version from '{ws.published_dir}/latest_publications.parquet' "
-            "order by 1"
-        )
-    assert latest == [("2026-07", 1), ("2026-08", 1), ("2026-09", 1)]
-    assert not list(ws.home.glob(".published-*"))  # no half-written leftovers
-    _readers_copy_is_consistent(ws)
-
-
-def _lock_held(ws: Workspace) -> bool:
-    with open(ws.lock_file, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        fcntl.flock(handle, fcntl.LOCK_UN)
-        return False
-
-
-def test_two_closes_at_once_one_proceeds_the_other_refuses_clearly(base_landing):
-    ws = base_landing
-    write_csv(ws, "sales", "sales_2026-07.csv", [sale("X1", "R1", "2026-07-02", "1000")])
-    env = {**os.environ, "JIFEN_HOME": str(ws.home)}
-    env.pop("JIFEN_CRASH_AT", None)
-    first = subprocess.Popen(
-        [*JIFEN, "close", "2026-07"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    deadline = time.monotonic() + 120
-    while not _lock_held(ws):
-        assert first.poll() is None and time.monotonic() < deadline
-        time.sleep(0.05)
-    second = subprocess.run(
-        [*JIFEN, "close", "2026-08"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    out, errors = first.communicate(timeout=600)
-    assert first.returncode == 0, errors[-2000:]
-    assert second.returncode == 75
-    assert "another jifen close is running" in second.stderr
-    assert published(ws, "select period, version from publications") == [("2026-07", 1)]
 
 
 def test_a_missing_source_folder_stops_the_close_with_what_to_do(base_landing):
