@@ -3,16 +3,22 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+SPARK_STAMP := $(VENV)/.spark-stamp
 HOME_DIR ?= workspace
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: setup browser postgres demo test lint format ui serve docs bench clean
+.PHONY: setup java browser postgres demo test lint format ui serve docs bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
+
+## The Spark engine's packages (pyspark, dbt-spark); the tests need them, `make demo` does not.
+$(SPARK_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,spark]'
+	@touch $(SPARK_STAMP)
 
 setup: $(STAMP)
 
@@ -22,7 +28,7 @@ demo: setup
 
 ## Lint (ruff, sqlfluff) and the whole test-suite, one test file per worker on two workers
 ## (files share closed workspaces in module fixtures; the slowest 25 tests are listed).
-test: setup browser postgres lint
+test: setup $(SPARK_STAMP) java browser postgres lint
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile --durations=25
 
 ## The report tests use a real headless browser: Debian's chromium and CJK fonts, installed when
@@ -33,6 +39,14 @@ browser:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    chromium fonts-noto-cjk >/dev/null) || echo "could not install chromium"; \
 	else echo "no chromium: browser tests will be skipped (apt-get install chromium fonts-noto-cjk)"; fi
+
+## The Spark engine's tests need a Java runtime (17 or 21): Debian's, installed like the browser.
+java:
+	@if command -v java >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    openjdk-17-jre-headless >/dev/null) || echo "could not install java"; \
+	else echo "no java: the Spark tests will be skipped (apt-get install openjdk-17-jre-headless)"; fi
 
 ## The served daemon's PostgreSQL test starts a throw-away server from Debian's postgresql
 ## package, installed like the browser when we are root (CI is); elsewhere that test skips.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import shutil
 from pathlib import Path
 
 import pytest
@@ -72,3 +73,17 @@ def browser(chromium: Path, tmp_path: Path):
     instance = Chromium(chromium, tmp_path / "profile")
     yield instance
     instance.close()
+
+
+@pytest.fixture(scope="session")
+def spark(tmp_path_factory):
+    """One Spark session (one JVM, one metastore) for the whole test process: starting Spark
+    costs seconds, so every Spark test shares it (`make test` installs pyspark and Java)."""
+    if shutil.which("java") is None:
+        pytest.skip("no Java runtime: `make java` (or apt-get install openjdk-17-jre-headless)")
+    pytest.importorskip("pyspark")
+    from orchestration.warehouse.spark_session import spark_session
+
+    session = spark_session(tmp_path_factory.mktemp("spark-state"))
+    yield session
+    session.stop()
