@@ -71,6 +71,11 @@ class Workspace:
         return self.state / "dbt"
 
     @property
+    def engine_file(self) -> Path:
+        """The engine the workspace runs on, recorded on first use (orchestration/lib/engine.py)."""
+        return self.state / "engine.json"
+
+    @property
     def dagster_home(self) -> Path:
         return self.state / "dagster"
 

@@ -1,0 +1,48 @@
+"""The engine is chosen on a workspace's first use, recorded, and never silently switched."""
+
+from __future__ import annotations
+
+import pytest
+
+from orchestration.lib.engine import EngineConflict, recorded_engine, workspace_engine
+from orchestration.lib.workspace import Workspace
+
+
+def test_first_use_records_the_requested_engine_and_later_commands_use_it(tmp_path, monkeypatch):
+    monkeypatch.delenv("JIFEN_ENGINE", raising=False)
+    workspace = Workspace.at(tmp_path / "home")
+    assert workspace_engine(workspace, "spark") == "spark"
+    assert recorded_engine(workspace) == "spark"
+    assert workspace_engine(workspace) == "spark"  # no request: the recorded engine
+
+
+def test_the_environment_chooses_when_no_option_is_given(tmp_path, monkeypatch):
+    monkeypatch.setenv("JIFEN_ENGINE", "Spark")
+    assert workspace_engine(Workspace.at(tmp_path / "home")) == "spark"
+
+
+def test_a_conflicting_request_is_refused_naming_both_engines(tmp_path, monkeypatch):
+    monkeypatch.delenv("JIFEN_ENGINE", raising=False)
+    workspace = Workspace.at(tmp_path / "home")
+    workspace_engine(workspace)
+    with pytest.raises(EngineConflict, match=r"runs on duckdb .* --engine asks for spark"):
+        workspace_engine(workspace, "spark")
+    monkeypatch.setenv("JIFEN_ENGINE", "spark")
+    with pytest.raises(EngineConflict, match="JIFEN_ENGINE asks for spark"):
+        workspace_engine(workspace)
+    assert recorded_engine(workspace) == "duckdb"
+
+
+def test_a_workspace_with_a_duckdb_warehouse_from_before_is_duckdb(tmp_path, monkeypatch):
+    monkeypatch.delenv("JIFEN_ENGINE", raising=False)
+    workspace = Workspace.at(tmp_path / "home")
+    workspace.state.mkdir(parents=True)
+    workspace.warehouse.write_bytes(b"")
+    assert workspace_engine(workspace) == "duckdb"
+    with pytest.raises(EngineConflict):
+        workspace_engine(workspace, "spark")
+
+
+def test_an_unknown_engine_is_refused(tmp_path):
+    with pytest.raises(EngineConflict, match="the engines are duckdb, spark"):
+        workspace_engine(Workspace.at(tmp_path / "home"), "postgres")
