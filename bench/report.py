@@ -213,8 +213,8 @@ def _run_note(run: dict) -> str | None:
     publish = run.get("publish_parts")
     if publish:
         details.append(
-            "publish from file times (s): store "
-            f"{seconds(publish['store'])}, readers' copy "
+            "publish from file times (s): store and published.duckdb "
+            f"{seconds(publish['store'])}, Delta tables "
             f"{seconds(publish['serving'])}, HTML reports "
             f"{seconds(publish['reports'])} ({publish['report files']:,} files), "
             f"Data Docs {seconds(publish['data docs'])}"

@@ -4,7 +4,6 @@ times of the files it wrote."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.measure import Measured
@@ -104,24 +103,23 @@ def _mtimes(files) -> list[float]:
 
 def publish_parts(home: Path, window: list[float], gate: float | None) -> dict | None:
     """What the publication step spent after the gate, from the times of the files it
-    wrote: the versioned store (until the readers' copy starts; the snapshot folder is
-    named by that moment, to the second), the readers' copy (published.duckdb and the
-    Parquet folder), the HTML reports, the Data Docs. An estimate, to within a second."""
+    wrote: the versioned store and the readers' database (until ``published.duckdb`` is put in
+    place), the Delta tables (until their last commit), the HTML reports, the Data Docs. An
+    estimate, to within a second."""
     try:
         step_start, step_end = window
-        snapshot = sorted((home / ".published").iterdir())[-1]
-        copy_start = datetime.strptime(snapshot.name[:15], "%Y%m%dT%H%M%S")
-        copy_start_s = copy_start.replace(tzinfo=UTC).timestamp()
+        copy_start_s = (home / "published.duckdb").stat().st_mtime
         if not step_start - 1 <= copy_start_s <= step_end:
             return None  # nothing was published by this run
-        copy_end = max(_mtimes(snapshot.iterdir()))
+        commits = _mtimes((home / "published").glob("*/_delta_log/*.json"))
+        copy_end = max((t for t in commits if copy_start_s <= t <= step_end), default=copy_start_s)
         reports = home / "reports"
         pages = [p for p in reports.rglob("*") if "datadocs" not in p.relative_to(reports).parts]
         fresh = [t for t in _mtimes(pages) if copy_end <= t <= step_end]
         reports_end = max(fresh, default=copy_end)
         docs = [t for t in _mtimes((reports / "datadocs").rglob("*")) if t <= step_end]
         docs_end = max(docs, default=reports_end)
-    except (OSError, ValueError, IndexError):
+    except (OSError, ValueError):
         return None
     return {
         "store": max(0.0, copy_start_s - step_start - (gate or 0.0)),

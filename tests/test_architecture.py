@@ -35,8 +35,10 @@ ENGINES = (
 )
 # Libraries that belong to the wiring layer only: engines stay plain Python.
 WIRING_LIBRARIES = ("dagster", "dagster_dbt")
-# The one adapter per engine: only orchestration/warehouse/ talks to DuckDB itself.
-ENGINE_LIBRARIES = ("duckdb",)
+# The one adapter per engine: only orchestration/warehouse/ talks to DuckDB or Spark itself.
+ENGINE_LIBRARIES = ("duckdb", "pyspark")
+# The one door to Delta Lake: only this module imports deltalake.
+DELTA_LIBRARY, DELTA_DOOR = "deltalake", "orchestration.warehouse.delta"
 # Modules that only the CLI may import (tests and bench aside).
 CLI_ONLY = ("orchestration.generate",)
 
@@ -91,6 +93,8 @@ def violations(root: Path) -> list[str]:
                 problems.append(f"{where} (only defs/ uses Dagster)")
             if layer != "warehouse" and imported.split(".")[0] in ENGINE_LIBRARIES:
                 problems.append(f"{where} (only the warehouse adapter talks to the engine)")
+            if imported.split(".")[0] == DELTA_LIBRARY and module != DELTA_DOOR:
+                problems.append(f"{where} (only warehouse/delta.py talks to Delta Lake)")
             outside = layer != "cli" and not module.startswith(CLI_ONLY)
             if outside and imported.startswith(CLI_ONLY):
                 problems.append(f"{where} (the generator is for the CLI only)")
@@ -110,6 +114,8 @@ def test_imports_point_one_way():
         ("trial/run.py", "from orchestration.generate import generate\n", "for the CLI only"),
         ("warehouse/duckdb.py", "from ..publish import store\n", "warehouse may not"),
         ("publish/serving.py", "import duckdb\n", "only the warehouse adapter"),
+        ("ingest/landing.py", "from pyspark.sql import functions\n", "only the warehouse adapter"),
+        ("warehouse/connection.py", "from deltalake import DeltaTable\n", "only warehouse/delta"),
     ],
 )
 def test_an_upward_import_is_reported(tmp_path, module, source, expected):

@@ -788,7 +788,7 @@ def test_verify_chain_names_an_altered_record_and_a_rewritten_link(copy: Workspa
     )
     assert (
         problems[2]
-        == "Parquet copy (published/): 2026-07 v1: record differs from the warehouse history"
+        == "Delta copy (published/): 2026-07 v1: record differs from the warehouse history"
     )
     # the forger recomputes the record's own hash: the next link shows it
     record = dict(

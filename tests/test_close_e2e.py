@@ -23,6 +23,7 @@ from orchestration.defs.launch import run_close
 from orchestration.generate import generate
 from orchestration.lib.workspace import Workspace
 from orchestration.publish import serving
+from orchestration.warehouse import delta
 from orchestration.warehouse import duckdb as warehouse
 
 MONTHS = ["2026-07", "2026-08", "2026-09", "2026-10"]
@@ -409,22 +410,24 @@ def test_a_duckdb_1x_client_reads_every_latest_view_of_the_readers_database(clos
     assert totals == [{"total": expected}]
 
 
-def test_parquet_exports_read_the_same_in_pyarrow_polars_and_duckdb_1x(closed):
+def test_delta_tables_read_the_same_in_pyarrow_polars_and_the_readers_database(closed):
     ws, _ = closed
-    files = sorted(ws.published_dir.glob("*.parquet"))
-    assert {f"latest_{t}.parquet" for t in ("publications", "rep_period_points")} <= {
-        f.name for f in files
-    }
-    for path in files:
-        table = path.stem
+    folders = sorted(path.name for path in ws.published_dir.iterdir())
+    assert folders == sorted(serving.DELTA_TABLES)
+    for table in folders:
+        path = ws.published_table(table)
         (rows,) = published(ws, f"select count(*) from {table}")[0]
-        assert pq.read_table(path).num_rows == rows, path.name
-        assert polars.read_parquet(path).height == rows, path.name
-        in_parquet = duckdb_1x(f"select column_name, column_type from (describe '{path}')")
+        arrow = delta.read(path)
+        assert arrow.num_rows == rows, table
+        assert polars.read_delta(str(path)).height == rows, table
+        with duckdb.connect() as con:
+            con.register("delta_table", arrow)
+            described = con.sql("select column_name, column_type from (describe delta_table)")
+            in_delta = [{"column_name": n, "column_type": t} for n, t in described.fetchall()]
         in_database = duckdb_1x(
             f"select column_name, column_type from (describe {table})", ws.published_db
         )
-        assert in_parquet == in_database, path.name
+        assert in_delta == in_database, table
 
 
 def test_an_earlier_readers_database_in_duckdb_2_format_is_rewritten_for_1x_readers(closed):

@@ -15,6 +15,7 @@ from conftest import write_csv
 from orchestration.defs.launch import run_close
 from orchestration.lib.workspace import Workspace
 from orchestration.publish.store import content_hash
+from orchestration.warehouse import delta
 from orchestration.warehouse.connection import open_database
 from orchestration.warehouse.duckdb import connect
 
@@ -92,12 +93,10 @@ def test_kill_minus_9_at_each_step_leaves_no_partial_version(base_landing):
     _readers_copy_is_consistent(ws)
     recovered = _close_subprocess(ws, "2026-09")
     assert recovered.returncode == 0, recovered.stderr[-2000:]
-    with open_database() as scratch:
-        latest = scratch.rows(
-            f"select period, version from '{ws.published_dir}/latest_publications.parquet' "
-            "order by 1"
-        )
-    assert latest == [("2026-07", 1), ("2026-08", 1), ("2026-09", 1)]
+    marked = delta.read(ws.published_table("publications"), columns=["period", "version"])
+    assert sorted(marked.to_pylist(), key=lambda row: row["period"]) == [
+        {"period": p, "version": 1} for p in ("2026-07", "2026-08", "2026-09")
+    ]
     assert not list(ws.home.glob(".published-*"))  # no half-written leftovers
     _readers_copy_is_consistent(ws)
 

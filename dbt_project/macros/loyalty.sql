@@ -10,6 +10,10 @@
     (({{ numerator }}) // ({{ denominator }}))
 {%- endmacro %}
 
+{% macro spark__int_div(numerator, denominator) -%}
+    (({{ numerator }}) div ({{ denominator }}))
+{%- endmacro %}
+
 {#- Points earned by an amount: floor(amount / earn_amount), both with at most 2 places. -#}
 {% macro points_for_amount(amount, earn_amount) -%}
     {{ int_div('cast((' ~ amount ~ ') * 100 as bigint)', 'cast((' ~ earn_amount ~ ') * 100 as bigint)') }}
@@ -65,4 +69,11 @@
 {% macro default__events_digest(condition) -%}
     cast(count(*) filter (where {{ condition }}) as {{ dbt.type_string() }}) || ':'
     || cast(coalesce(sum(hash(fingerprint)) filter (where {{ condition }}), 0) as {{ dbt.type_string() }})
+{%- endmacro %}
+
+{#- Spark: the 64-bit xxHash, summed as a decimal (a bigint sum overflows). Each engine compares
+    digests it saved itself (a workspace keeps its engine). -#}
+{% macro spark__events_digest(condition) -%}
+    cast(count(*) filter (where {{ condition }}) as {{ dbt.type_string() }}) || ':'
+    || cast(coalesce(sum(cast(xxhash64(fingerprint) as decimal(38, 0))) filter (where {{ condition }}), 0) as {{ dbt.type_string() }})
 {%- endmacro %}

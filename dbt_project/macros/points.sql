@@ -25,6 +25,10 @@
     format('{:,.2f}', cast({{ expression }} as decimal(18, 2)))
 {%- endmacro %}
 
+{% macro spark__money_text(expression) -%}
+    format_number(cast({{ expression }} as decimal(18, 2)), 2)
+{%- endmacro %}
+
 {% macro postgres__money_text(expression) -%}
     trim(to_char(cast({{ expression }} as decimal(18, 2)), 'FM999,999,999,999,990.00'))
 {%- endmacro %}
@@ -41,6 +45,11 @@
 
 {% macro default__rate_text(expression) -%}
     rtrim(rtrim(cast({{ expression }} as {{ dbt.type_string() }}), '0'), '.')
+{%- endmacro %}
+
+{#- Spark's two-argument rtrim takes the characters first: the standard form says which is which. -#}
+{% macro spark__rate_text(expression) -%}
+    trim(trailing '.' from trim(trailing '0' from cast({{ expression }} as {{ dbt.type_string() }})))
 {%- endmacro %}
 
 {#- The columns every ledger line carries, in one place. -#}
@@ -112,12 +121,13 @@
     ) as {{ dbt.type_string() }})
 {%- endmacro %}
 
+{#- Spark's to_json drops null fields unless told: DuckDB's json_object keeps them as null. -#}
 {% macro spark__text_record(pairs) -%}
     to_json(named_struct(
         {%- for name, value in pairs %}
         '{{ name }}', cast({{ value }} as {{ dbt.type_string() }}){% if not loop.last %},{% endif %}
         {%- endfor %}
-    ))
+    ), map('ignoreNullFields', 'false'))
 {%- endmacro %}
 
 {#- A product before rounding, its trailing zeros dropped down to 2 places: 1.005000 -> 1.005,

@@ -1,30 +1,35 @@
 """Tamper evidence: recompute every publication's hashes in every copy of the published data.
 
 Three copies hold the publications: the warehouse's history (schema ``published`` in
-``state/warehouse.duckdb``), the readers' copy (``published.duckdb``) and the Parquet folder
-(``published/``). In each, every publication's rows must hash to its ``content_hash``, its
+``state/warehouse.duckdb``), the readers' copy (``published.duckdb``) and the Delta tables
+(``published/<table>/``). In each, every publication's rows must hash to its ``content_hash``, its
 record to its ``publication_hash``, every record of the sign-off logs (``approvals``,
 ``payout_batches``) to its ``record_hash``, and all these records, in ``seq`` order, must form
 one unbroken chain (each ``previous_hash`` the hash of the record before it, the first NULL).
-The readers' copies must hold the same records as the history, and their ``latest_`` views the
-newest versions (``latest_approvals``: the standing decision on each). Everything is opened
-read-only.
+The readers' copies must hold the same records as the history, and the readers' database's
+``latest_`` views the newest versions (``latest_approvals``: the standing decision on each). In
+the Delta copy, every data file must have the size its log recorded, and altered rows are named
+by table. Everything is opened read-only.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
+from contextlib import ExitStack
+from functools import partial
 
 from orchestration.audit.readonly import open_readers_copy, open_warehouse
 from orchestration.lib.workspace import Workspace
 from orchestration.publish import store
 from orchestration.publish.hashing import rows_sha256
+from orchestration.warehouse import delta
 from orchestration.warehouse.connection import Warehouse, WarehouseError, open_database
 from schemas.published import CHAINED_FIELDS, LOGS, VERSIONED, LogTable
 
 HISTORY = "warehouse history"
 READERS = "readers' copy (published.duckdb)"
-PARQUET = "Parquet copy (published/)"
+DELTA = "Delta copy (published/)"
 TABLES = ("publications", *(table.name for table in VERSIONED))
 LOG_NAMES = tuple(log.name for log in LOGS)
 
@@ -51,35 +56,68 @@ def verify_chain(ws: Workspace) -> list[str]:
     """
     findings = _Findings()
     history: dict[tuple[str, int], tuple] | None = None
-    if ws.warehouse.exists():
-        with open_warehouse(ws) as warehouse:
+    with ExitStack() as opened:
+        warehouse = None
+        if ws.warehouse.exists():
+            warehouse = opened.enter_context(open_warehouse(ws))
             if warehouse.table_columns("publications", "published"):
                 history = _verify_copy(warehouse, "published", HISTORY, findings)
-    copies: dict[str, dict[tuple[str, int], tuple]] = {}
-    if ws.published_db.exists():
-        with open_readers_copy(ws) as published:
-            copies[READERS] = _verify_copy(published, "main", READERS, findings)
-            _verify_latest(published, "main", "latest_{}", READERS, findings)
-    elif history:
-        findings.add(READERS, "published.duckdb", "missing")
-    parquet = ws.published_dir.resolve() if ws.published_dir.exists() else None
-    if parquet is not None and parquet.is_dir():
-        with open_database() as memory:
-            memory.run("create schema pq")
-            names = (*TABLES, *LOG_NAMES, "latest_approvals")
-            for name in (*names, *(f"latest_{table}" for table in TABLES)):
-                path = parquet / f"{name}.parquet"
-                if path.is_file():
-                    quoted = str(path).replace("'", "''")
-                    memory.run(f"create view pq.{name} as select * from read_parquet('{quoted}')")
-            copies[PARQUET] = _verify_copy(memory, "pq", PARQUET, findings)
-            _verify_latest(memory, "pq", "latest_{}", PARQUET, findings)
-    elif history:
-        findings.add(PARQUET, "published/", "missing")
+        copies: dict[str, dict[tuple[str, int], tuple]] = {}
+        if ws.published_db.exists():
+            with open_readers_copy(ws) as published:
+                copies[READERS] = _verify_copy(published, "main", READERS, findings)
+                _verify_latest(published, "main", "latest_{}", READERS, findings)
+        elif history:
+            findings.add(READERS, "published.duckdb", "missing")
+        if delta.exists(ws.published_table("publications")):
+            with open_database() as memory, ExitStack() as registered:
+                memory.run("create schema dl")
+                for name in (*TABLES, *LOG_NAMES):
+                    _attach_delta(ws, name, memory, registered, findings)
+                altered = None if history is None else partial(_altered_tables, memory, warehouse)
+                copies[DELTA] = _verify_copy(memory, "dl", DELTA, findings, altered)
+        elif history:
+            findings.add(DELTA, "published/", "missing")
     if history is not None:
         for copy, records in copies.items():
             _compare(history, records, copy, findings)
     return findings.lines()
+
+
+def _attach_delta(
+    ws: Workspace, name: str, memory: Warehouse, registered: ExitStack, findings: _Findings
+) -> None:
+    """One Delta table as the view ``dl.<name>``, after checking its data files' sizes."""
+    path = ws.published_table(name)
+    try:
+        if not delta.exists(path):
+            return  # reported as missing by _verify_copy
+        for relative, size in delta.data_files(path):
+            file = path / relative
+            if not file.is_file():
+                findings.add(DELTA, name, f"data file {relative} missing")
+            elif file.stat().st_size != size:
+                findings.add(
+                    DELTA,
+                    name,
+                    f"data file {relative} rewritten ({file.stat().st_size} bytes, "
+                    f"the Delta log says {size})",
+                )
+        registered.enter_context(memory.registered(f"delta_{name}", delta.dataset(path)))
+    except delta.DeltaError as error:
+        findings.add(DELTA, name, f"cannot be read ({str(error).splitlines()[0]})")
+        return
+    memory.run(f"create view dl.{name} as select * from delta_{name}")
+
+
+def _altered_tables(copy: Warehouse, history: Warehouse, period: str, version: int) -> list[str]:
+    """The tables whose rows of a version differ from the warehouse history's."""
+    return [
+        table.name
+        for table in VERSIONED
+        if store.table_rows_hash(copy, table, period, version, "dl")
+        != store.table_rows_hash(history, table, period, version, "published")
+    ]
 
 
 def chain_head(ws: Workspace) -> tuple[int, str] | None:
@@ -109,10 +147,15 @@ def _label(period: str, version: int) -> str:
 
 
 def _verify_copy(
-    warehouse: Warehouse, schema: str, copy: str, findings: _Findings
+    warehouse: Warehouse,
+    schema: str,
+    copy: str,
+    findings: _Findings,
+    altered: Callable[[str, int], list[str]] | None = None,
 ) -> dict[tuple, tuple]:
     """Check one copy's records, rows and chain; return each record by its key: (period,
-    version) for a publication, (log, seq) for a decision or a payout batch."""
+    version) for a publication, (log, seq) for a decision or a payout batch. ``altered`` names
+    the tables whose rows of a version were altered."""
     columns = warehouse.table_columns("publications", schema)
     if not columns:
         findings.add(copy, "publications", "missing")
@@ -144,10 +187,12 @@ def _verify_copy(
             findings.add(copy, subject, f"rows cannot be read ({str(error).splitlines()[0]})")
         else:
             if now != row["content_hash"]:
+                tables = altered(period, version) if altered else []
+                where = f" in {', '.join(tables)}" if tables else ""
                 findings.add(
                     copy,
                     subject,
-                    f"rows altered (they hash to {now[:12]}…, the record says "
+                    f"rows altered{where} (they hash to {now[:12]}…, the record says "
                     f"{str(row['content_hash'])[:12]}…)",
                 )
         found[(period, version)] = tuple(str(row.get(name)) for name in wanted)
@@ -169,11 +214,16 @@ def _verify_copy(
         if not warehouse.table_columns(table.name, schema):
             findings.add(copy, table.name, "missing")
             continue
-        for period, version in warehouse.rows(
-            f"select distinct period, version from {schema}.{table.name} t where not exists "
-            f"(select 1 from {schema}.publications p "
-            "where p.period = t.period and p.version = t.version) order by all"
-        ):
+        try:
+            unrecorded = warehouse.rows(
+                f"select distinct period, version from {schema}.{table.name} t where not exists "
+                f"(select 1 from {schema}.publications p "
+                "where p.period = t.period and p.version = t.version) order by all"
+            )
+        except WarehouseError as error:
+            findings.add(copy, table.name, f"cannot be read ({str(error).splitlines()[0]})")
+            continue
+        for period, version in unrecorded:
             findings.add(
                 copy,
                 _label(period, version),

@@ -73,7 +73,7 @@ def demo(
     print_leaderboard(workspace, month_list[-1], None, limit=10)
     console.print(
         f"published DuckDB: {workspace.published_db}\n"
-        f"published Parquet: {workspace.published_dir}/\n"
+        f"published Delta tables: {workspace.published_dir}/\n"
         f"reports: {workspace.reports_dir}/index.html\n"
         f"try: jifen explain --home {workspace.home} --rep <rep> --period {month_list[-1]}\n"
         f"     jifen status --home {workspace.home}"

@@ -66,17 +66,10 @@ def ingest_source(
         if digest in known:
             if known[digest] != path.name:
                 report.skipped_files.append((path.name, known[digest]))
-                _remember_skip(warehouse, source, path.name, digest, known[digest])
+                remember_skip(warehouse, source, path.name, digest, known[digest])
             continue
         if path.name in names:
-            report.rejected.append(
-                FileRejected(
-                    path,
-                    "was modified after it was ingested (its bytes no longer match)",
-                    "landed files must never change: restore the original bytes and land the "
-                    "correction as a new file",
-                )
-            )
+            report.rejected.append(modified_after_ingestion(path))
             continue
         try:
             table = read_landing_file(path, spec)
@@ -88,6 +81,15 @@ def ingest_source(
         known[digest], names[path.name] = path.name, digest
         report.loaded_files.append((path.name, table.num_rows))
     return report
+
+
+def modified_after_ingestion(path: Path) -> FileRejected:
+    return FileRejected(
+        path,
+        "was modified after it was ingested (its bytes no longer match)",
+        "landed files must never change: restore the original bytes and land the "
+        "correction as a new file",
+    )
 
 
 def _append(
@@ -118,7 +120,7 @@ def _append(
         )
 
 
-def _remember_skip(warehouse: Warehouse, source: str, name: str, digest: str, same_as: str) -> None:
+def remember_skip(warehouse: Warehouse, source: str, name: str, digest: str, same_as: str) -> None:
     seen = warehouse.value(
         "select count(*) from skipped_files where source = ? and source_file = ? and file_hash = ?",
         [source, name, digest],

@@ -15,6 +15,7 @@ CRASH_POINTS = (
     "between_tables",
     "after_commit",
     "during_serving",
+    "during_delta",  # the readers' database and a first Delta table written, `publications` not
     "payout_files_written",  # a payout's files written aside, its record not yet committed
     "payout_committed",  # its record committed, its files not yet in place
 )

@@ -90,8 +90,13 @@ class Workspace:
 
     @property
     def published_dir(self) -> Path:
-        """A symlink to the current Parquet snapshot folder, swapped atomically."""
+        """The published tables as Delta Lake tables, one folder each (docs/published-tables.md):
+        appended to at each publication, never rewritten; ``publications`` is committed last."""
         return self.home / "published"
+
+    def published_table(self, name: str) -> Path:
+        """One published table's Delta folder."""
+        return self.published_dir / name
 
     @property
     def reports_dir(self) -> Path:
@@ -99,7 +104,9 @@ class Workspace:
         return self.home / "reports"
 
     @property
-    def snapshots(self) -> Path:
+    def legacy_snapshots(self) -> Path:
+        """Where jifen kept Parquet snapshots before Delta (``published`` was a symlink into
+        it): removed at the next refresh."""
         return self.home / ".published"
 
     def create_landing(self) -> Workspace:
@@ -110,7 +117,7 @@ class Workspace:
     def prepare(self) -> Workspace:
         """The pipeline's own folders; landing folders are the data team's (a missing one is an
         error at ingest, never silently created; an optional source's may be absent)."""
-        for path in (self.state, self.dagster_home, self.snapshots):
+        for path in (self.state, self.dagster_home):
             path.mkdir(parents=True, exist_ok=True)
         configure_instance(self.dagster_home)  # SQLite here, or PostgreSQL from the environment
         return self

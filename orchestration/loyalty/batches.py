@@ -8,7 +8,7 @@ independent, so the walk streams member by member and never holds more than one 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from itertools import groupby
 
 import pyarrow as pa
@@ -126,6 +126,11 @@ def _records(customer_id: str, result: WalkResult) -> Iterator[dict]:
         "month": state.month,
         "month_redeemed": state.month_redeemed,
     }
+
+
+def previous_period_end(until: date) -> date:
+    """The end of the period before the one ending ``until``: what the saved states are as of."""
+    return until.replace(day=1) - timedelta(days=1)
 
 
 def saved_states(members: list[dict], lots: list[dict], through: date) -> dict[str, State]:

@@ -1,9 +1,12 @@
-"""The readers' copy: ``published.duckdb`` and ``published/*.parquet``, swapped atomically.
+"""The readers' copies: ``published.duckdb``, swapped atomically, and the Delta tables.
 
-BI tools read these files while closes run. Nothing is ever written into a file a reader may
-hold open: a new database file and a new Parquet folder are written aside, then put in place
-with ``rename`` (the database) and a symlink swap (the folder). A reader that opened the old
-ones keeps reading a complete old publication; the next open sees the new one.
+BI tools read these while closes run. Nothing is ever written into a file a reader may hold open.
+The database is written aside and put in place with ``rename``; a reader that opened the old one
+keeps reading a complete old publication. The Delta tables under ``published/`` (one per
+published table, docs/published-tables.md) only gain commits: each new version is appended to
+each versioned table, and the ``publications`` table is committed last, as the marker readers go
+by. A refresh killed half-way leaves rows of versions that ``publications`` does not list yet
+(readers skip them); the next refresh appends only what each table lacks.
 """
 
 from __future__ import annotations
@@ -14,10 +17,13 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pyarrow as pa
+
 from orchestration.lib.faults import crash_point
 from orchestration.lib.workspace import Workspace
 from orchestration.publish.hashing import rows_sha256
 from orchestration.publish.store import latest_approvals_sql
+from orchestration.warehouse import delta
 from orchestration.warehouse.connection import Warehouse, open_database
 from schemas.published import (
     LOGS,
@@ -25,10 +31,25 @@ from schemas.published import (
     QUARANTINE_COLUMNS,
     QUARANTINE_ORDER,
     VERSIONED,
+    PublishedTable,
 )
 
-KEEP_SNAPSHOTS = 3
 PROVISIONAL_ORDER = "period, company_rank, rep_id"
+# Not versioned: written whole (the database) or overwritten when changed (Delta).
+REWRITTEN = {
+    "quarantine": f"select {', '.join(QUARANTINE_COLUMNS)} from quarantine "
+    f"order by {QUARANTINE_ORDER}",
+    "provisional_rep_points": f"select * from provisional_rep_points order by {PROVISIONAL_ORDER}",
+}
+DELTA_TABLES = (
+    "publications",
+    *(table.name for table in VERSIONED),
+    *(log.name for log in LOGS),
+    *REWRITTEN,
+)
+PARTITIONS = ("period", "version")
+# Publication order: records from before the hash chain (no seq) came first.
+PUBLICATION_ORDER = "seq nulls first, period, version"
 # BI tools and drivers ship DuckDB 1.x long after a major release; DuckDB 2 writes storage version
 # 69, which they refuse. The readers' database is written in the format DuckDB 1.1+ opens
 # (docs/decisions.md, "Readers' storage format"); DuckDB reports that format as "v1.0.0+".
@@ -36,19 +57,16 @@ READERS_STORAGE_VERSION = "v1.1.0"
 READERS_STORAGE_TAG = "v1.0.0+"
 
 
-def _state(warehouse: Warehouse) -> str:
-    published = rows_sha256(
-        warehouse, "select period, version, content_hash from published.publications order by all"
-    )
-    quarantine = rows_sha256(
-        warehouse,
-        f"select {', '.join(QUARANTINE_COLUMNS)} from quarantine order by {QUARANTINE_ORDER}",
-    )
-    provisional = rows_sha256(
-        warehouse, f"select * from provisional_rep_points order by {PROVISIONAL_ORDER}"
-    )
-    logs = rows_sha256(warehouse, _logs_sql("seq, record_hash"))
-    return f"{published}:{quarantine}:{provisional}:{logs}"
+def _hashes(warehouse: Warehouse) -> dict[str, str]:
+    """What the readers' copies show, part by part; any change means a refresh."""
+    return {
+        "publications": rows_sha256(
+            warehouse,
+            "select period, version, content_hash from published.publications order by all",
+        ),
+        **{name: rows_sha256(warehouse, sql) for name, sql in REWRITTEN.items()},
+        "logs": rows_sha256(warehouse, _logs_sql("seq, record_hash")),
+    }
 
 
 def _logs_sql(columns: str) -> str:
@@ -67,26 +85,27 @@ def _log_tables() -> dict[str, str]:
 
 
 def refresh(workspace: Workspace, warehouse: Warehouse, force: bool = False) -> bool:
-    """Rebuild the readers' copy when it does not show the warehouse's current state."""
+    """Bring the readers' copies up to the warehouse's current state, when they do not show it."""
     warehouse.run(
         "create table if not exists serving_state (state VARCHAR, refreshed_at TIMESTAMP)"
     )
-    state = _state(warehouse)
+    hashes = _hashes(warehouse)
+    state = ":".join(hashes.values())
     current = warehouse.value("select state from serving_state")
     if (
         not force
         and current == state
         and workspace.published_db.exists()
-        and workspace.published_dir.exists()
+        and _delta_in_place(workspace)
     ):
         return False
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
     _write_database(workspace, warehouse, stamp)
     crash_point("during_serving")
-    _write_parquet(workspace, warehouse, stamp)
+    _write_delta(workspace, warehouse, hashes)
     warehouse.run("delete from serving_state")
     warehouse.run("insert into serving_state values (?, ?)", [state, datetime.now(UTC)])
-    _prune(workspace, stamp)
+    _prune(workspace)
     return True
 
 
@@ -116,14 +135,7 @@ def _write_database(workspace: Workspace, warehouse: Warehouse, stamp: str) -> N
             staging.unlink(missing_ok=True)
             _attach_serving(warehouse, staging)
             _write_all_versions(warehouse)
-        rewritten = {  # not versioned: written whole every time
-            "quarantine": f"select {', '.join(QUARANTINE_COLUMNS)} from quarantine "
-            f"order by {QUARANTINE_ORDER}",
-            "provisional_rep_points": "select * from provisional_rep_points "
-            f"order by {PROVISIONAL_ORDER}",
-            **_log_tables(),
-        }
-        for name, sql in rewritten.items():
+        for name, sql in {**REWRITTEN, **_log_tables()}.items():  # written whole every time
             warehouse.run(f"create or replace table serving.{name} as {sql}")
     finally:
         warehouse.detach("serving")
@@ -192,40 +204,125 @@ def _append_new_versions(warehouse: Warehouse) -> bool:
     return True
 
 
-def _write_parquet(workspace: Workspace, warehouse: Warehouse, stamp: str) -> None:
-    folder = workspace.snapshots / stamp
-    folder.mkdir(parents=True)
-    tables = {
-        "provisional_rep_points": "select * from provisional_rep_points "
-        f"order by {PROVISIONAL_ORDER}",
-        "publications": "select * from published.publications order by period, version",
-        "quarantine": f"select {', '.join(QUARANTINE_COLUMNS)} from quarantine "
-        f"order by {QUARANTINE_ORDER}",
-        **_log_tables(),
-        "latest_approvals": latest_approvals_sql(),
-    }
+def _delta_in_place(workspace: Workspace) -> bool:
+    return not workspace.published_dir.is_symlink() and all(
+        delta.exists(workspace.published_table(name)) for name in DELTA_TABLES
+    )
+
+
+def _write_delta(workspace: Workspace, warehouse: Warehouse, hashes: dict[str, str]) -> None:
+    """Append what each Delta table lacks, overwrite what changed, mark the new versions last.
+
+    ``hashes``: the warehouse's current rows of the overwritten tables (``_hashes``), recorded
+    in their commits so that an unchanged table gets no commit.
+    """
+    _retire_snapshots(workspace)
+    workspace.published_dir.mkdir(exist_ok=True)
+    marker = workspace.published_table("publications")
+    _create(marker, warehouse, "select * from published.publications")
+    new = _unmarked(warehouse, marker)
     for table in VERSIONED:
-        tables[table.name] = f"select * from published.{table.name} order by {table.order_by}"
-    for table in ("publications", *(table.name for table in VERSIONED)):
-        tables[f"latest_{table}"] = _latest_sql(table, "published.")
-    for name, sql in tables.items():
-        warehouse.to_parquet(sql, folder / f"{name}.parquet")
-    link = workspace.home / f".published-{stamp}.link"
-    os.symlink(os.path.relpath(folder, workspace.home), link)
-    if workspace.published_dir.exists() and not workspace.published_dir.is_symlink():
-        raise RuntimeError(
-            f"{workspace.published_dir} is a real folder; jifen keeps a symlink there. "
-            "Move it away and close again."
+        _append_versions(workspace.published_table(table.name), warehouse, table, new)
+        crash_point("during_delta")  # a kill -9 here: one table holds a version not yet marked
+    for log in LOGS:
+        _append_log(workspace.published_table(log.name), warehouse, log.name)
+    for name, sql in REWRITTEN.items():
+        _overwrite_if_changed(workspace.published_table(name), warehouse, sql, hashes[name])
+    if new:
+        with warehouse.registered("delta_new_versions", _pairs_table(new)):
+            delta.append(
+                marker,
+                warehouse.batches(
+                    "select p.* from published.publications p semi join delta_new_versions n "
+                    f"using (period, version) order by {PUBLICATION_ORDER}"
+                ),
+            )
+
+
+def _create(path: Path, warehouse: Warehouse, sql: str, **options) -> bool:
+    """An empty Delta table with the query's column types, unless it exists; True if created."""
+    if delta.exists(path):
+        return False
+    delta.create(path, warehouse.arrow(f"select * from ({sql}) limit 0").schema, **options)
+    return True
+
+
+def _unmarked(warehouse: Warehouse, marker: Path) -> list[tuple[str, int]]:
+    """The warehouse's versions the Delta ``publications`` table lacks, in publication order."""
+    with warehouse.registered("delta_marked", delta.read(marker, columns=list(PARTITIONS))):
+        return [
+            (period, version)
+            for period, version in warehouse.rows(
+                "select period, version from published.publications p anti join delta_marked m "
+                f"using (period, version) order by {PUBLICATION_ORDER}"
+            )
+        ]
+
+
+def _pairs_table(pairs: list[tuple[str, int]]) -> pa.Table:
+    return pa.table(
+        {
+            "period": pa.array([period for period, _ in pairs], pa.string()),
+            "version": pa.array([version for _, version in pairs], pa.int32()),
+        }
+    )
+
+
+def _append_versions(
+    path: Path, warehouse: Warehouse, table: PublishedTable, new: list[tuple[str, int]]
+) -> None:
+    """One commit per version the table lacks (a version without rows of it adds none).
+
+    ``new``: the versions not marked yet; a table created now (a first refresh, a folder
+    removed by hand) is written from the whole history.
+    """
+    rows = f"select {', '.join(table.column_names)} from published.{table.name}"
+    sql = f"{rows} where period = ? and version = ? order by {table.order_by}"
+    if _create(path, warehouse, rows, partition_by=PARTITIONS):
+        new = warehouse.rows(
+            f"select period, version from published.publications order by {PUBLICATION_ORDER}"
         )
-    os.replace(link, workspace.published_dir)
+    held = delta.partitions(path, PARTITIONS) if new else set()
+    for period, version in new:
+        if (period, version) not in held:
+            delta.append(
+                path,
+                warehouse.batches(sql, [period, version]),
+                partition_by=PARTITIONS,
+                metadata={"jifen.period": period, "jifen.version": str(version)},
+            )
 
 
-def _prune(workspace: Workspace, current: str) -> None:
-    """Keep a few old snapshot folders (a reader may still be reading one); drop the
-    half-written files a killed refresh left behind."""
+def _append_log(path: Path, warehouse: Warehouse, name: str) -> None:
+    """The log's records whose ``seq`` the table lacks, in one commit."""
+    _create(path, warehouse, f"select * from published.{name}")
+    with warehouse.registered("delta_held", delta.read(path, columns=["seq"])):
+        delta.append(
+            path,
+            warehouse.batches(
+                f"select l.* from published.{name} l anti join delta_held h using (seq) "
+                "order by seq"
+            ),
+        )
+
+
+def _overwrite_if_changed(path: Path, warehouse: Warehouse, sql: str, rows_hash: str) -> None:
+    """A new commit holding the table's rows, when they differ from the last one written."""
+    _create(path, warehouse, sql, append_only=False)
+    if delta.last_commit(path).get("jifen.rows_sha256") != rows_hash:
+        delta.overwrite(path, warehouse.batches(sql), metadata={"jifen.rows_sha256": rows_hash})
+
+
+def _retire_snapshots(workspace: Workspace) -> None:
+    """Before Delta, ``published`` was a symlink to a Parquet snapshot folder: both go, and
+    the Delta tables are written from the whole history."""
+    if workspace.published_dir.is_symlink():
+        workspace.published_dir.unlink()
+    if workspace.legacy_snapshots.exists():
+        shutil.rmtree(workspace.legacy_snapshots)
+
+
+def _prune(workspace: Workspace) -> None:
+    """Drop the half-written files a killed refresh left behind."""
     for leftover in workspace.home.glob(".published-*"):
         leftover.unlink(missing_ok=True)
-    folders = sorted(path for path in workspace.snapshots.iterdir() if path.is_dir())
-    for folder in folders[:-KEEP_SNAPSHOTS]:
-        if folder.name != current:
-            shutil.rmtree(folder, ignore_errors=True)

@@ -102,17 +102,22 @@ def content_hash(warehouse: Warehouse, period: str, version: int, schema: str = 
     """
     digest = hashlib.sha256()
     for table in VERSIONED:
-        columns = ", ".join(table.column_names)
         digest.update(table.name.encode())
-        digest.update(
-            rows_sha256(
-                warehouse,
-                f"select {columns} from {schema}.{table.name} "
-                f"where period = ? and version = ? order by {table.order_by}",
-                [period, version],
-            ).encode()
-        )
+        digest.update(table_rows_hash(warehouse, table, period, version, schema).encode())
     return digest.hexdigest()
+
+
+def table_rows_hash(
+    warehouse: Warehouse, table: PublishedTable, period: str, version: int, schema: str
+) -> str:
+    """Hash of one table's rows of one version, in the published order (part of its content
+    hash)."""
+    return rows_sha256(
+        warehouse,
+        f"select {', '.join(table.column_names)} from {schema}.{table.name} "
+        f"where period = ? and version = ? order by {table.order_by}",
+        [period, version],
+    )
 
 
 def publication_hash(record: dict) -> str:

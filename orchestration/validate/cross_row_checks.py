@@ -68,12 +68,12 @@ def _refers_to_others(spec: SourceSpec) -> bool:
 
 def _quarantine(warehouse: Warehouse, source: str, reason: str, select_sql: str) -> None:
     """``select_sql`` yields (raw_id, detail); those rows leave the alive set."""
-    warehouse.run(f"create or replace temp table hits as {select_sql}")
+    warehouse.replace_table("hits", select_sql, temp=True)
     warehouse.run(
         "insert into validation_status select ?, raw_id, 'quarantined', ?, detail from hits",
         [source, reason],
     )
-    warehouse.run(f"delete from alive_{source} where raw_id in (select raw_id from hits)")
+    warehouse.remove_rows(f"alive_{source}", "hits")
 
 
 def _canonical(spec: SourceSpec) -> str:
@@ -92,9 +92,11 @@ def _duplicates(warehouse: Warehouse, spec: SourceSpec, per_delivery: bool) -> N
     """``duplicate_conflict`` for a key with different values; an identical copy of an
     earlier row is deduplicated. Reference data compares within one delivery only."""
     group = f"source_file, {spec.key}" if per_delivery else spec.key
-    warehouse.run(
-        f"create or replace temp table keyed as select raw_id, {group}, source_file as sf, "
-        f"row_number as rn, {_canonical(spec)} as canon from alive_{spec.name}"
+    warehouse.replace_table(
+        "keyed",
+        f"select raw_id, {group}, source_file as sf, row_number as rn, "
+        f"{_canonical(spec)} as canon from alive_{spec.name}",
+        temp=True,
     )
     _quarantine(
         warehouse,
@@ -107,33 +109,35 @@ def _duplicates(warehouse: Warehouse, spec: SourceSpec, per_delivery: bool) -> N
                 having count(distinct canon) > 1
             ) using ({group})""",
     )
-    warehouse.run(
-        f"""create or replace temp table dups as
-            select raw_id, {spec.key} from (
+    warehouse.replace_table(
+        "dups",
+        f"""select raw_id, {spec.key} from (
                 select raw_id, {spec.key}, row_number() over (
                     partition by {group} order by sf, rn) as position
                 from keyed
                 where raw_id in (select raw_id from alive_{spec.name})
-            ) where position > 1"""
+            ) where position > 1""",
+        temp=True,
     )
     warehouse.run(
         "insert into validation_status select ?, raw_id, 'deduplicated', null, "
         f"'identical to an earlier row with ' || {_key_text(spec)} from dups",
         [spec.name],
     )
-    warehouse.run(f"delete from alive_{spec.name} where raw_id in (select raw_id from dups)")
+    warehouse.remove_rows(f"alive_{spec.name}", "dups")
 
 
 def _current_snapshot(warehouse: Warehouse, spec: SourceSpec) -> None:
     """The current row of each key: from the latest delivery (file name order) that has one."""
-    warehouse.run(
-        f"""create or replace table validated_{spec.name} as
-            select * exclude (position) from (
+    columns = ", ".join(("raw_id", *spec.columns, "source_file", "row_number", "file_hash"))
+    warehouse.replace_table(
+        f"validated_{spec.name}",
+        f"""select {columns} from (
                 select *, row_number() over (
                     partition by {spec.key} order by source_file desc, row_number desc
                 ) as position
                 from alive_{spec.name}
-            ) where position = 1 order by {spec.key}"""
+            ) where position = 1 order by {spec.key}""",
     )
 
 

@@ -22,30 +22,34 @@ from collections.abc import Callable
 
 from orchestration.validate.cross_row_checks import check_across_rows
 from orchestration.validate.outcomes import record_outcomes
-from orchestration.validate.row_checks import check_rows
+from orchestration.validate.row_checks import check_rows, judge_new_rows_in_batches
 from orchestration.validate.signoff_checks import check_signoff_sources
+from orchestration.validate.spark_rows import judge_new_rows_on_executors
 from orchestration.validate.verdict_cache import keep_verdicts_of_this_code
 from orchestration.warehouse.connection import Warehouse
 from schemas.contract import SPECS
 
 Progress = Callable[[str], None]
 
-STATUS_DDL = """create or replace table validation_status (
+STATUS_DDL = """create table validation_status (
     source VARCHAR, raw_id BIGINT, status VARCHAR, reason VARCHAR, detail VARCHAR)"""
 FACTS = tuple(name for name, spec in SPECS.items() if not spec.snapshot)
 
 
 def validate_all(warehouse: Warehouse, progress: Progress = lambda _: None) -> None:
+    warehouse.run("drop table if exists validation_status")
     warehouse.run(STATUS_DDL)
     keep_verdicts_of_this_code(warehouse)
+    # the same schemas and verdicts: pandas batches here (DuckDB) or on Spark's executors
+    spark = warehouse.engine == "spark"
+    judge = judge_new_rows_on_executors if spark else judge_new_rows_in_batches
     for source, spec in SPECS.items():
         progress(f"validating {source}: row checks")
-        check_rows(warehouse, spec, progress)
+        check_rows(warehouse, spec, progress, judge)
     check_across_rows(warehouse, progress)
     check_signoff_sources(warehouse, progress)  # they refer to loaded adjustments
     for source in FACTS:  # reference data got its current rows from check_across_rows
-        warehouse.run(
-            f"create or replace table validated_{source} as "
-            f"select * from alive_{source} order by {SPECS[source].key}"
+        warehouse.replace_table(
+            f"validated_{source}", f"select * from alive_{source} order by {SPECS[source].key}"
         )
     record_outcomes(warehouse)

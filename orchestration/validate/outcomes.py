@@ -22,36 +22,38 @@ def record_outcomes(warehouse: Warehouse) -> None:
 
 def write_outcome_tables(warehouse: Warehouse) -> None:
     """``row_outcomes``, the ``quarantine`` and ``validation_counts`` from the rows' statuses."""
-    parts = [_outcomes_of(spec) for spec in SPECS.values()]
-    warehouse.run("create or replace table row_outcomes as " + " union all ".join(parts))
-    warehouse.run(
-        """create or replace table quarantine as
-           select source, source_file, row_number, reason, raw, detail, file_hash, period
+    parts = [_outcomes_of(warehouse, spec) for spec in SPECS.values()]
+    warehouse.replace_table("row_outcomes", " union all ".join(parts))
+    warehouse.replace_table(
+        "quarantine",
+        """select source, source_file, row_number, reason, raw, detail, file_hash, period
            from row_outcomes where status = 'quarantined'
-           order by source, source_file, row_number"""
+           order by source, source_file, row_number""",
     )
-    warehouse.run(
-        """create or replace table validation_counts as
-           select source, source_file, period, count(*) as rows_read,
+    warehouse.replace_table(
+        "validation_counts",
+        """select source, source_file, period, count(*) as rows_read,
                   count(*) filter (where status = 'loaded') as rows_loaded,
                   count(*) filter (where status = 'deduplicated') as rows_deduplicated,
                   count(*) filter (where status = 'quarantined') as rows_quarantined
-           from row_outcomes group by all order by all"""
+           from row_outcomes group by all order by all""",
     )
 
 
-def _outcomes_of(spec: SourceSpec) -> str:
+def _outcomes_of(warehouse: Warehouse, spec: SourceSpec) -> str:
     """A source's rows with lineage, period and status; a quarantined row's raw values as JSON
     (personal columns withheld)."""
-    raw_values = ", ".join(
-        f"'{column}', " + ("'(withheld)'" if column in spec.personal else f"r.{column}")
-        for column in spec.columns
+    raw_values = warehouse.json_object(
+        [
+            (f"'{column}'", "'(withheld)'" if column in spec.personal else f"r.{column}")
+            for column in spec.columns
+        ]
     )
     period = f"left(trim(r.{spec.period_column}), 7)" if spec.period_column else "null"
     return f"""select '{spec.name}' as source, r.raw_id, r.source_file, r.row_number,
                    r.file_hash, {period} as period, s.status, s.reason, s.detail,
                    case when s.status = 'quarantined'
-                        then cast(json_object({raw_values}) as varchar) end as raw
+                        then {raw_values} end as raw
             from raw_{spec.name} r join validation_status s
               on s.source = '{spec.name}' and s.raw_id = r.raw_id"""
 

@@ -9,6 +9,7 @@ close's row-level work follows the size of what landed since the last one, not t
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
@@ -20,24 +21,26 @@ from schemas.contract import SourceSpec
 from schemas.reasons import RANK, ROW_LEVEL
 
 BATCH_ROWS = 500_000  # raw rows judged by pandas at a time: bounds validation's memory
+# Judges the raw rows not judged yet into ``judged_<source>`` and ``row_judgements``.
+Judge = Callable[[Any, SourceSpec, Callable[[str], None]], None]
 
 
-def check_rows(warehouse: Warehouse, spec: SourceSpec, progress: Callable[[str], None]) -> None:
+def check_rows(
+    warehouse: Warehouse, spec: SourceSpec, progress: Callable[[str], None], judge: Judge
+) -> None:
     """Quarantine the source's rows that fail a row-level check; the others start the set of
     rows still alive (``alive_<source>``) that the checks across rows narrow down."""
-    _judge_new_rows(warehouse, spec, progress)
+    judge(warehouse, spec, progress)
     _empty_judged(warehouse, spec)
     warehouse.run(
         "insert into validation_status select source, raw_id, 'quarantined', reason, detail "
         "from row_judgements where source = ? and reason is not null",
         [spec.name],
     )
-    warehouse.run(
-        f"create or replace temp table alive_{spec.name} as select * from judged_{spec.name}"
-    )
+    warehouse.replace_table(f"alive_{spec.name}", f"select * from judged_{spec.name}", temp=True)
 
 
-def _typed(spec: SourceSpec, column: str) -> str:
+def typed(spec: SourceSpec, column: str) -> str:
     """The SQL that casts a column's text to its contract type."""
     if column in spec.dates:
         return f"cast(nullif({column}, '') as date) as {column}"
@@ -50,7 +53,7 @@ def _typed(spec: SourceSpec, column: str) -> str:
     return f"cast({column} as varchar) as {column}"
 
 
-def _judge_new_rows(
+def judge_new_rows_in_batches(
     warehouse: Warehouse, spec: SourceSpec, progress: Callable[[str], None]
 ) -> None:
     """The raw rows not judged yet, in batches that bound the memory pandas needs."""
@@ -78,8 +81,8 @@ def _judge_batch(warehouse: Warehouse, spec: SourceSpec, upto: int) -> tuple[int
         return upto, 0
     for column in spec.columns:
         frame[column] = frame[column].astype(str).str.strip()
-    rejects = _pandera_rejects(frame, spec)
-    casts = ", ".join(_typed(spec, column) for column in spec.columns)
+    rejects = pandera_rejects(frame, spec)
+    casts = ", ".join(typed(spec, column) for column in spec.columns)
     alive = (
         f"select cast(raw_id as bigint) as raw_id, {casts}, "
         "cast(source_file as varchar) as source_file, cast(row_number as bigint) as row_number, "
@@ -107,7 +110,7 @@ def _judge_batch(warehouse: Warehouse, spec: SourceSpec, upto: int) -> tuple[int
 
 def _empty_judged(warehouse: Warehouse, spec: SourceSpec) -> None:
     """The judged table of a source with nothing landed yet, typed like a real one."""
-    casts = ", ".join(_typed(spec, column) for column in spec.columns)
+    casts = ", ".join(typed(spec, column) for column in spec.columns)
     columns = ", ".join(f"cast(null as varchar) as {column}" for column in spec.columns)
     warehouse.run(
         f"create table if not exists judged_{spec.name} as "
@@ -117,7 +120,7 @@ def _empty_judged(warehouse: Warehouse, spec: SourceSpec) -> None:
     )
 
 
-def _pandera_rejects(frame: pd.DataFrame, spec: SourceSpec) -> pd.DataFrame:
+def pandera_rejects(frame: pd.DataFrame, spec: SourceSpec) -> pd.DataFrame:
     """(raw_id, reason, detail) of each failing row, under its first reason in the contract's
     order (then its first column)."""
     empty = pd.DataFrame({"raw_id": pd.Series([], dtype="int64"), "reason": [], "detail": []})

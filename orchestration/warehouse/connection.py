@@ -22,6 +22,8 @@ Params = Sequence[Any] | None
 class Warehouse:
     """A DuckDB connection behind the methods jifen uses."""
 
+    engine = "duckdb"
+
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self._con = con
 
@@ -75,6 +77,19 @@ class Warehouse:
             yield
         finally:
             self._con.unregister(name)
+
+    # what another engine says differently (orchestration/warehouse/spark.py)
+    def replace_table(self, name: str, select_sql: str, params: Params = None, *, temp=False):
+        kind = "temp table" if temp else "table"
+        self.run(f"create or replace {kind} {name} as {select_sql}", params)
+
+    def remove_rows(self, table: str, ids_table: str) -> None:
+        """Delete from ``table`` the rows whose ``raw_id`` is in ``ids_table``."""
+        self.run(f"delete from {table} where raw_id in (select raw_id from {ids_table})")
+
+    def json_object(self, pairs: Sequence[tuple[str, str]]) -> str:
+        """SQL of a JSON object's text from (quoted key, value SQL) pairs."""
+        return "cast(json_object(" + ", ".join(f"{k}, {v}" for k, v in pairs) + ") as varchar)"
 
     # catalogue
     def table_exists(self, name: str, schema: str = "main", catalog: str | None = None) -> bool:

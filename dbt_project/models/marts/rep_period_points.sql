@@ -40,8 +40,10 @@ select
     scored.team_id,
     scored.total_points,
     tier_ranges.tier,
-    rank() over (order by scored.total_points desc) as company_rank,
-    rank() over (partition by scored.team_id order by scored.total_points desc) as team_rank
+    -- bigint on every engine (Spark's rank() is an int)
+    cast(rank() over (order by scored.total_points desc) as bigint) as company_rank,
+    cast(rank() over (partition by scored.team_id order by scored.total_points desc) as bigint)
+        as team_rank
 from scored
 left join tier_ranges
     on

@@ -50,8 +50,8 @@ def _gate_passed_in(ws, period: str, run_id: str) -> None:
     group_name="publish",
     partitions_def=monthly_partitions,
     deps=[AssetKey("quality_gate"), *(AssetKey(name) for name in CANDIDATES)],
-    kinds={"duckdb", "parquet"},
-    description="The period's published version: published.duckdb and published/*.parquet.",
+    kinds={"duckdb", "deltalake"},
+    description="The period's published version: published.duckdb and Delta tables.",
 )
 def publication(
     context: AssetExecutionContext, config: PublishConfig, workspace: WorkspaceResource

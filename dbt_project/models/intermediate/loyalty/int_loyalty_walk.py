@@ -2,23 +2,29 @@
 
 Points are redeemed, reversed, expired and forfeited lot by lot, oldest first, per member in
 event order: a sequential walk, written once as a Python function of one member's events
-(orchestration/loyalty/walk.py) and applied here member by member over Arrow batches. A member
-without new or late events resumes from the state the previous close saved.
+(orchestration/loyalty/walk.py) and applied here member by member: over Arrow batches on DuckDB,
+partitioned by customer_id across the cluster on Spark (orchestration/loyalty/spark_walk.py). A
+member without new or late events resumes from the state the previous close saved.
 """
 
-from datetime import date, timedelta
+from datetime import date
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    from orchestration.loyalty.batches import saved_states, walk_events
-
     until = date.fromisoformat(dbt.config.get("period_end"))
-    previous_end = until.replace(day=1) - timedelta(days=1)
+    resumed = dbt.ref("int_loyalty_resumed")
+    resumed_lots = dbt.ref("int_loyalty_resumed_lots")
+    events = dbt.ref("int_loyalty_walk_events")
+    if dbt.config.get("engine") == "spark":
+        from orchestration.loyalty.spark_walk import walk_on_spark
+
+        return walk_on_spark(events, resumed, resumed_lots, until)
+    from orchestration.loyalty.batches import previous_period_end, saved_states, walk_events
+
     states = saved_states(
-        dbt.ref("int_loyalty_resumed").fetch_arrow_table().to_pylist(),
-        dbt.ref("int_loyalty_resumed_lots").fetch_arrow_table().to_pylist(),
-        previous_end,
+        resumed.fetch_arrow_table().to_pylist(),
+        resumed_lots.fetch_arrow_table().to_pylist(),
+        previous_period_end(until),
     )
-    events = dbt.ref("int_loyalty_walk_events").order("customer_id")
-    return walk_events(events.fetch_record_batch(), until, states)
+    return walk_events(events.order("customer_id").fetch_record_batch(), until, states)

@@ -17,6 +17,7 @@ select
     period,
     rep_id,
     rule_id,
-    sum(points) as points
+    -- DuckDB's sum of a decimal is decimal(38, s), Spark's decimal(p + 10, s): one type on both
+    cast(sum(points) as decimal(38, 2)) as points
 from lines
 group by period, rep_id, rule_id

@@ -25,7 +25,7 @@ select
         when decisions.decision = 'accepted' and decisions.adjustment_id is not null
             then 'adjustment ' || decisions.adjustment_id
         when decisions.decision = 'accepted'
-            then 'version ' || cast(decisions.restated_version as varchar)
+            then 'version ' || cast(decisions.restated_version as {{ dbt.type_string() }})
     end as resolved_by,
     decisions.note,
     disputes.source_file,

@@ -1,0 +1,213 @@
+"""The Spark engine's door: ``SparkWarehouse`` has the methods of ``connection.Warehouse``.
+
+The bookkeeping SQL of ingest and validation runs here unchanged except for what this module
+translates (``spark_sql``): a ``varchar`` without a length (refused by Spark 4) is ``string``, and
+the database names ``main`` and ``published`` are the workspace's own (``Databases``): one
+metastore serves every workspace of a JVM. What Spark does differently is behind methods both
+warehouses have: ``replace_table`` (Spark's Parquet tables cannot be replaced in one statement),
+``remove_rows`` and ``json_object``. Spark's Parquet tables refuse DELETE and UPDATE: rows are
+removed only from temporary tables, which here are checkpointed views.
+
+Each ``SparkWarehouse`` works in its own ``SparkSession.newSession()``: its current database and
+temporary views are its own, the SparkContext and the metastore shared.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+Params = Sequence[Any] | None
+PandasMap = Callable[[Iterator[Any]], Iterator[Any]]  # pandas frames in, pandas frames out
+
+_BARE_VARCHAR = re.compile(r"\bvarchar\b(?!\s*\()", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Databases:
+    """The workspace's two databases: ``main`` and ``published`` behind an optional prefix."""
+
+    prefix: str = ""
+
+    @property
+    def main(self) -> str:
+        return f"{self.prefix}main"
+
+    @property
+    def published(self) -> str:
+        return f"{self.prefix}published"
+
+    def named(self, schema: str) -> str:
+        return {"main": self.main, "published": self.published}.get(schema, schema)
+
+
+def spark_sql(sql: str, databases: Databases) -> str:
+    """DuckDB bookkeeping SQL as Spark runs it: ``string`` for a bare ``varchar``, the
+    workspace's database for ``published.`` and ``main.`` (never inside a quoted text)."""
+    parts = re.split(r"('(?:[^']|'')*')", sql)  # odd parts are string literals
+    for at in range(0, len(parts), 2):
+        text = _BARE_VARCHAR.sub("string", parts[at])
+        if databases.prefix:
+            text = re.sub(r"(?<![\w.])(main|published)\.(?=\w)", _prefixed(databases), text)
+        parts[at] = text
+    return "".join(parts)
+
+
+def _prefixed(databases: Databases) -> Callable[[re.Match], str]:
+    return lambda match: databases.named(match.group(1)) + "."
+
+
+class SparkWarehouse:
+    """A Spark session behind the methods jifen uses (``connection.Warehouse``'s)."""
+
+    engine = "spark"
+
+    def __init__(self, spark, databases: Databases = Databases(), location: Path | None = None):
+        self._spark = spark.newSession()
+        self.databases = databases
+        self._temporary: set[str] = set()  # the temporary views made here (the catalog is slow)
+        for name in (databases.main, databases.published):
+            where = f" location '{Path(location) / (name + '.db')}'" if location else ""
+            self._spark.sql(f"create database if not exists {name}{where}")
+        self._spark.catalog.setCurrentDatabase(databases.main)
+
+    # statements and results
+    def _sql(self, sql: str, params: Params = None):
+        translated = spark_sql(sql, self.databases)
+        return (
+            self._spark.sql(translated, args=list(params))
+            if params
+            else self._spark.sql(translated)
+        )
+
+    def run(self, sql: str, params: Params = None) -> None:
+        self._sql(sql, params).collect()
+
+    def run_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        for values in rows:
+            self.run(sql, values)
+
+    def rows(self, sql: str, params: Params = None) -> list[tuple]:
+        return [tuple(row) for row in self._sql(sql, params).collect()]
+
+    def row(self, sql: str, params: Params = None) -> tuple | None:
+        found = self._sql(sql, params).take(1)
+        return tuple(found[0]) if found else None
+
+    def value(self, sql: str, params: Params = None) -> Any:
+        found = self.row(sql, params)
+        return None if found is None else found[0]
+
+    def dicts(self, sql: str, params: Params = None) -> list[dict[str, Any]]:
+        return [row.asDict() for row in self._sql(sql, params).collect()]
+
+    def columns(self, sql: str, params: Params = None) -> list[str]:
+        return self._sql(sql, params).columns
+
+    def arrow(self, sql: str, params: Params = None) -> pa.Table:
+        """Rows as Arrow, collected to the driver: for small results only."""
+        return self._sql(sql, params).toArrow()
+
+    def batches(self, sql: str, params: Params = None, size: int = 200_000):
+        """Arrow record batches of at most ``size`` rows (the result is collected first)."""
+        table = self.arrow(sql, params)
+        return pa.RecordBatchReader.from_batches(table.schema, table.to_batches(size))
+
+    @contextmanager
+    def registered(self, name: str, data: Any) -> Iterator[None]:
+        """An Arrow table (or pandas frame) queryable as ``name`` for the block's duration."""
+        self._view(self._spark.createDataFrame(data), name)
+        try:
+            yield
+        finally:
+            self._spark.catalog.dropTempView(name)
+            self._temporary.discard(name)
+
+    # what DuckDB says in one statement and Spark in several
+    def replace_table(self, name: str, select_sql: str, params: Params = None, *, temp=False):
+        """``create or replace [temp] table name as select``. A temporary table is a view of
+        the result checkpointed on the executors (no lineage to recompute, never collected)."""
+        frame = self._sql(select_sql, params)
+        if temp:
+            self._view(frame.localCheckpoint(eager=True), name)
+            return
+        self._spark.sql(f"drop table if exists {name}")
+        frame.write.format("parquet").saveAsTable(name)
+
+    def remove_rows(self, table: str, ids_table: str) -> None:
+        """Drop from a temporary table the rows whose ``raw_id`` is in ``ids_table``. Spark's
+        Parquet tables refuse DELETE: only a temporary table (a view) can lose rows."""
+        if table not in self._temporary:
+            raise ValueError(f"{table}: Spark's Parquet tables refuse DELETE; not a temp table")
+        kept = self._sql(f"select * from {table} t left anti join {ids_table} i using (raw_id)")
+        self._view(kept.localCheckpoint(eager=True), table)
+
+    def json_object(self, pairs: Sequence[tuple[str, str]]) -> str:
+        """SQL of a JSON object's text from (quoted key, value SQL) pairs, values non-null."""
+        return "to_json(named_struct(" + ", ".join(f"{k}, {v}" for k, v in pairs) + "))"
+
+    def map_in_pandas(
+        self, name: str, select_sql: str, function: PandasMap, schema: str, partitions: int = 0
+    ) -> None:
+        """``function`` over the rows of ``select_sql`` on the executors (pandas frames in and
+        out, ``schema`` a DDL string), checkpointed there as the temporary table ``name``.
+        ``partitions``: the input cut in that many tasks (a file per task: the row count)."""
+        frame = self._sql(select_sql)
+        if partitions:  # a small input (file names): exactly ``partitions`` slices of it
+            slices = self._spark.sparkContext.parallelize(frame.collect(), partitions)
+            frame = self._spark.createDataFrame(slices, frame.schema)
+        self._view(frame.mapInPandas(function, schema).localCheckpoint(eager=True), name)
+
+    def _view(self, frame, name: str) -> None:
+        frame.createOrReplaceTempView(name)
+        self._temporary.add(name)
+
+    # catalogue
+    def table_exists(self, name: str, schema: str = "main", catalog: str | None = None) -> bool:
+        if name in self._temporary and schema in ("main", "temp"):
+            return True
+        return self._spark.catalog.tableExists(f"{self.databases.named(schema)}.{name}")
+
+    def table_columns(self, table: str, schema: str = "main") -> list[str]:
+        found = self._spark.catalog.listColumns(f"{self.databases.named(schema)}.{table}")
+        return [column.name for column in found]
+
+    # files
+    def to_parquet(self, sql: str, path: Path) -> None:
+        """A Parquet folder (Spark writes one file per task), not a single file."""
+        self._sql(sql).write.mode("overwrite").parquet(str(path))
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Not atomic: Spark's Parquet tables have no transactions. Each statement commits on
+        its own (a Parquet append's files appear at its job's commit); a failure leaves the
+        statements before it done. Callers order their writes so a repeat finds what is done
+        (ingest writes a file's rows before its ``ingested_files`` record)."""
+        yield
+
+    def close(self) -> None:
+        """Temporary views go with this warehouse's session; the shared SparkContext stays."""
+        for name in self._temporary:
+            self._spark.catalog.dropTempView(name)
+        self._temporary.clear()
+
+    def __enter__(self) -> SparkWarehouse:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+
+def create_tables(warehouse: SparkWarehouse) -> None:
+    """The bookkeeping and published tables, declared once (``duckdb._ddl``), as on DuckDB."""
+    from orchestration.warehouse.duckdb import _ddl
+
+    for statement in _ddl():
+        if statement.strip().lower() != "create schema if not exists published":
+            warehouse.run(statement)
