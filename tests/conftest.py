@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import csv
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +16,7 @@ from orchestration.lib.workspace import Workspace
 from schemas.contract import SPECS
 
 HEADERS = {name: list(spec.columns) for name, spec in SPECS.items()}
+JIFEN = [sys.executable, "-m", "orchestration.cli"]
 
 
 def write_csv(
@@ -29,6 +33,19 @@ def write_csv(
         writer.writerow(header or HEADERS[source])
         writer.writerows(rows)
     return path
+
+
+def close_subprocess(
+    ws: Workspace, period: str, crash_at: str | None = None
+) -> subprocess.CompletedProcess:
+    """``jifen close`` in a process of its own, killed at ``crash_at`` (lib/faults.py) if named."""
+    env = {**os.environ, "JIFEN_HOME": str(ws.home)}
+    env.pop("JIFEN_CRASH_AT", None)
+    if crash_at:
+        env["JIFEN_CRASH_AT"] = crash_at
+    return subprocess.run(
+        [*JIFEN, "close", period], env=env, capture_output=True, text=True, timeout=600, check=False
+    )
 
 
 @pytest.fixture

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import polars
@@ -18,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
-from conftest import write_csv
+from conftest import close_subprocess, write_csv
 
 from orchestration.audit.chain import verify_chain
 from orchestration.defs.launch import run_close
@@ -28,7 +26,6 @@ from orchestration.warehouse import delta
 from orchestration.warehouse.duckdb import connect
 from schemas.published import LOGS, PUBLICATIONS_COLUMNS, VERSIONED
 
-JIFEN = [sys.executable, "-m", "orchestration.cli"]
 ADJUSTMENT_HEADER = ["adjustment_id", "rep_id", "period", "points", "reason", "approved_by"]
 # The published types (schemas/published.py) as Delta names them.
 DELTA_TYPES = {
@@ -254,16 +251,6 @@ def test_a_parquet_snapshot_workspace_is_migrated_to_delta_tables(closes, tmp_pa
     assert delta.table_version(copy.published_table("rep_period_points")) == commits
 
 
-def _close_subprocess(ws: Workspace, period: str, crash_at: str | None = None):
-    env = {**os.environ, "JIFEN_HOME": str(ws.home)}
-    env.pop("JIFEN_CRASH_AT", None)
-    if crash_at:
-        env["JIFEN_CRASH_AT"] = crash_at
-    return subprocess.run(
-        [*JIFEN, "close", period], env=env, capture_output=True, text=True, timeout=600, check=False
-    )
-
-
 def marked_rows(ws: Workspace, name: str) -> set[tuple]:
     """What a reader going by ``publications`` reads of a versioned table."""
     marked = {
@@ -281,7 +268,7 @@ def test_kill_minus_9_between_delta_tables_shows_readers_no_partial_publication(
     before = {table.name: marked_rows(ws, table.name) for table in VERSIONED}
     write_csv(ws, "sales", "sales_2026-08.csv", [sale("X3", "R1", "2026-08-02", "2000")])
 
-    crashed = _close_subprocess(ws, "2026-08", crash_at="during_delta")
+    crashed = close_subprocess(ws, "2026-08", crash_at="during_delta")
     assert crashed.returncode == -9, crashed.stderr[-2000:]
     written = delta.partitions(ws.published_table(VERSIONED[0].name))
     assert ("2026-08", 1) in written  # the first table holds the new version's rows...
@@ -290,7 +277,7 @@ def test_kill_minus_9_between_delta_tables_shows_readers_no_partial_publication(
         "2026-07"
     ]
 
-    recovered = _close_subprocess(ws, "2026-08")
+    recovered = close_subprocess(ws, "2026-08")
     assert recovered.returncode == 0, recovered.stderr[-2000:]
     assert_delta_equals_warehouse(ws)  # every row once: nothing appended twice
     assert verify_chain(ws) == []

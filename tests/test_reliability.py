@@ -6,11 +6,10 @@ from __future__ import annotations
 import fcntl
 import os
 import subprocess
-import sys
 import time
 
 import pytest
-from conftest import write_csv
+from conftest import JIFEN, close_subprocess, write_csv
 
 from orchestration.defs.launch import run_close
 from orchestration.lib.workspace import Workspace
@@ -18,8 +17,6 @@ from orchestration.publish.store import content_hash
 from orchestration.warehouse import delta
 from orchestration.warehouse.connection import open_database
 from orchestration.warehouse.duckdb import connect
-
-JIFEN = [sys.executable, "-m", "orchestration.cli"]
 
 
 def published(ws: Workspace, sql: str, params=None):
@@ -42,16 +39,6 @@ def _no_crash_env(monkeypatch):
     monkeypatch.delenv("JIFEN_CRASH_AT", raising=False)
 
 
-def _close_subprocess(ws: Workspace, period: str, crash_at: str | None = None):
-    env = {**os.environ, "JIFEN_HOME": str(ws.home)}
-    env.pop("JIFEN_CRASH_AT", None)
-    if crash_at:
-        env["JIFEN_CRASH_AT"] = crash_at
-    return subprocess.run(
-        [*JIFEN, "close", period], env=env, capture_output=True, text=True, timeout=600, check=False
-    )
-
-
 def _readers_copy_is_consistent(ws: Workspace) -> None:
     with open_database(ws.published_db, read_only=True) as readers_copy:
         for period, version, stored in readers_copy.rows(
@@ -68,7 +55,7 @@ def test_kill_minus_9_at_each_step_leaves_no_partial_version(base_landing):
     before = ws.published_db.read_bytes()
 
     for point in ("after_ingest", "during_dbt", "between_tables"):
-        crashed = _close_subprocess(ws, "2026-08", crash_at=point)
+        crashed = close_subprocess(ws, "2026-08", crash_at=point)
         assert crashed.returncode == -9, (point, crashed.stderr[-2000:])
         assert ws.published_db.read_bytes() == before, point
         assert warehouse(
@@ -76,10 +63,10 @@ def test_kill_minus_9_at_each_step_leaves_no_partial_version(base_landing):
         ) == [(0,)], point
         _readers_copy_is_consistent(ws)
 
-    crashed = _close_subprocess(ws, "2026-08", crash_at="after_commit")
+    crashed = close_subprocess(ws, "2026-08", crash_at="after_commit")
     assert crashed.returncode == -9
     assert ws.published_db.read_bytes() == before  # committed, but readers still see the old
-    recovered = _close_subprocess(ws, "2026-08")
+    recovered = close_subprocess(ws, "2026-08")
     assert recovered.returncode == 0, recovered.stderr[-2000:]
     assert "unchanged (version 1 stands)" in recovered.stdout
     assert published(ws, "select period, version from publications order by 1") == [
@@ -88,10 +75,10 @@ def test_kill_minus_9_at_each_step_leaves_no_partial_version(base_landing):
     ]
 
     write_csv(ws, "sales", "sales_2026-09.csv", [sale("X3", "R2", "2026-09-02", "3000")])
-    crashed = _close_subprocess(ws, "2026-09", crash_at="during_serving")
+    crashed = close_subprocess(ws, "2026-09", crash_at="during_serving")
     assert crashed.returncode == -9
     _readers_copy_is_consistent(ws)
-    recovered = _close_subprocess(ws, "2026-09")
+    recovered = close_subprocess(ws, "2026-09")
     assert recovered.returncode == 0, recovered.stderr[-2000:]
     marked = delta.read(ws.published_table("publications"), columns=["period", "version"])
     assert sorted(marked.to_pylist(), key=lambda row: row["period"]) == [
