@@ -28,8 +28,9 @@ from orchestration.lib.paths import REPO_ROOT
 from orchestration.lib.period import window
 from orchestration.lib.workspace import Workspace
 from orchestration.points.dbt import run_dbt, seeds_env
-from orchestration.points.dbt_spark import DATABASE_PREFIX_ENV, run_dbt_on_spark
+from orchestration.points.dbt_spark import run_dbt_on_spark
 from orchestration.rulebooks.promotion import promote
+from orchestration.warehouse.spark import DATABASE_PREFIX_ENV
 
 JULY, AUGUST = "2026-07", "2026-08"
 PREFIX = "dbt_same_"  # this workspace's databases in the process's one metastore

@@ -10,7 +10,16 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from orchestration.cli.output import BUSY, HomeOption, console, err, fail, period_argument
+from orchestration.cli.output import (
+    BUSY,
+    EngineOption,
+    HomeOption,
+    choose_engine,
+    console,
+    err,
+    fail,
+    period_argument,
+)
 from orchestration.cli.results import (
     add_ranking_columns,
     add_ranking_row,
@@ -24,6 +33,7 @@ from orchestration.warehouse.published import NothingPublished, open_published
 def close(
     period: Annotated[str, typer.Argument(help="Period to close, YYYY-MM.")],
     home: HomeOption = None,
+    engine: EngineOption = None,
     restate: Annotated[
         bool, typer.Option(help="Publish a new version of a closed period.")
     ] = False,
@@ -53,12 +63,14 @@ def close(
 
     if restate and not reason.strip():
         raise fail('a restatement needs a reason: --reason "<why>"', 2)
+    workspace = Workspace.at(home)
+    choose_engine(workspace, engine)
     try:
         closed_by = acting_user(by)
     except SignoffRefused as refused:
         raise fail(escape(str(refused)), 2) from None
     close_period(
-        Workspace.at(home),
+        workspace,
         period_argument(period),
         restate=restate,
         reason=reason,
@@ -162,7 +174,7 @@ def _print_close_summary(workspace: Workspace, period: str, metadata: dict, seco
 def _print_inputs(workspace: Workspace, period: str, metadata: dict) -> None:
     """Rows read, loaded, deduplicated and quarantined per source in the period."""
     from orchestration.validate.budget import listed_counts, period_counts
-    from orchestration.warehouse.duckdb import connect
+    from orchestration.warehouse.open import connect
 
     with connect(workspace) as warehouse:
         counts = listed_counts(period_counts(warehouse, period))

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from orchestration.cli.close import close_period
-from orchestration.cli.output import HomeOption, console, err
+from orchestration.cli.output import EngineOption, HomeOption, choose_engine, console, err
 from orchestration.cli.results import print_leaderboard
 from orchestration.lib.period import parse_months
 from orchestration.lib.workspace import Workspace
@@ -59,9 +59,11 @@ def demo(
     home: HomeOption = None,
     seed: Annotated[int, typer.Option(help="Random seed of the sample data.")] = 7,
     months: Annotated[str, typer.Option(help="Months to generate and close.")] = "2026-07..2026-10",
+    engine: EngineOption = None,
 ) -> None:
     """Generate sample data, close every month in order, show the latest leaderboard."""
     workspace = Workspace.at(home).prepare()
+    choose_engine(workspace, engine)
     month_list = parse_months(months)
     if any(workspace.landing.glob("*/*")):
         console.print(f"landing files already in {workspace.landing}; using them")

@@ -9,12 +9,21 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from orchestration.lib.period import parse_period
 
 console = Console()
 err = Console(stderr=True)  # errors and spinners: stdout carries only results
 
+EngineOption = Annotated[
+    str | None,
+    typer.Option(
+        "--engine",
+        help="duckdb (default) or spark: chosen when the workspace is first used and recorded "
+        "there; later commands use the recorded engine (default: $JIFEN_ENGINE).",
+    ),
+]
 HomeOption = Annotated[
     Path | None,
     typer.Option("--home", help="Workspace folder (default: $JIFEN_HOME, else ./workspace)."),
@@ -38,3 +47,13 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 
 def points_text(value: Decimal | None) -> str:
     return "" if value is None else f"{value:,.2f}"
+
+
+def choose_engine(workspace, engine: str | None) -> str:
+    """The workspace's engine, recorded on first use; a conflicting request stops the command."""
+    from orchestration.lib.engine import EngineConflict, workspace_engine
+
+    try:
+        return workspace_engine(workspace, engine)
+    except EngineConflict as conflict:
+        raise fail(escape(str(conflict)), 2) from None

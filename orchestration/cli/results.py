@@ -231,7 +231,7 @@ def quarantine(
     limit: Annotated[int, typer.Option(help="Rows to show.")] = 50,
 ) -> None:
     """Quarantined rows with file, row, reason and what was wrong (from the last validation)."""
-    from orchestration.warehouse.duckdb import connect
+    from orchestration.warehouse.open import connect
 
     workspace = Workspace.at(home)
     if not workspace.warehouse.exists():

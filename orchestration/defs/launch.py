@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from orchestration.lib.period import partition_key
 from orchestration.lib.workspace import Workspace
+from orchestration.warehouse.open import engine_of
 
 if TYPE_CHECKING:
     from dagster import DagsterEvent, ExecuteInProcessResult
@@ -75,7 +76,7 @@ def execute_job(
 
             job = job.with_logger_defs({**job.loggers, "progress": progress_logger(progress)})
             run_config["loggers"]["progress"] = {}
-        tags = {"jifen/trigger": "cli", "jifen/job": job_name}
+        tags = {"jifen/trigger": "cli", "jifen/job": job_name, "jifen/engine": engine_of(workspace)}
         if period is not None:
             tags["jifen/period"] = period
         with DagsterInstance.get() as instance, _stdout_to(None if verbose else log_file):

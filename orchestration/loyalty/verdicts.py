@@ -28,19 +28,26 @@ def record_walk_verdicts(warehouse: Warehouse) -> int:
     """Quarantine the redemptions the walk refused; returns how many."""
     if not warehouse.table_exists("int_loyalty_verdicts"):
         return 0
-    warehouse.run(
-        f"""create or replace temp table walk_refused as
-            select r.raw_id, v.status as reason, v.detail
+    warehouse.replace_table(
+        "walk_refused",
+        f"""select r.raw_id, v.status as reason, v.detail
             from {_refusals_table(warehouse)} v
             join validated_redemptions r on r.redemption_id = v.redemption_id
-            where v.status <> 'accepted'"""
+            where v.status <> 'accepted'""",
+        temp=True,
     )
-    warehouse.run(
-        """update validation_status s
-           set status = 'quarantined', reason = w.reason, detail = w.detail
-           from walk_refused w
-           where s.source = 'redemptions' and s.raw_id = w.raw_id"""
+    # a new table rather than an UPDATE, which Spark's Parquet tables refuse
+    warehouse.replace_table(
+        "validation_status_walked",
+        """select s.source, s.raw_id,
+                  case when w.raw_id is null then s.status else 'quarantined' end as status,
+                  case when w.raw_id is null then s.reason else w.reason end as reason,
+                  case when w.raw_id is null then s.detail else w.detail end as detail
+           from validation_status s
+           left join walk_refused w on s.source = 'redemptions' and s.raw_id = w.raw_id""",
+        temp=True,
     )
+    warehouse.replace_table("validation_status", "select * from validation_status_walked")
     refused = warehouse.value("select count(*) from walk_refused")
     if refused:
         write_outcome_tables(warehouse)

@@ -19,9 +19,6 @@ from orchestration.lib.paths import DBT_PROJECT_DIR
 
 TARGET = "spark"
 SESSION_METHOD = "session"
-# Per workspace: the Spark databases `<prefix>main` and `<prefix>published` (profiles.yml, the
-# sources' YAML); one metastore holds every workspace of a process (the tests').
-DATABASE_PREFIX_ENV = "JIFEN_DATABASE_PREFIX"
 
 
 def run_dbt_on_spark(session: Any, *args: str, env: Mapping[str, str], target: Path):

@@ -126,6 +126,39 @@ def _write_database(workspace: Workspace, warehouse: Warehouse, stamp: str) -> N
     writing the history again); anything unexpected in the old file means a full rewrite.
     """
     staging = workspace.home / f".published-{stamp}.duckdb"
+    if warehouse.engine == "spark":
+        _copy_from_spark(warehouse, staging)
+    else:
+        _write_in_duckdb(workspace, warehouse, staging)
+    with open_database(staging) as views:
+        for table in ("publications", *(table.name for table in VERSIONED)):
+            views.run(f"create or replace view latest_{table} as {_latest_sql(table)}")
+        views.run(f"create or replace view latest_approvals as {latest_approvals_sql('main')}")
+    os.replace(staging, workspace.published_db)
+
+
+def _copy_from_spark(warehouse: Warehouse, staging: Path) -> None:
+    """On Spark the readers' database is written whole, from the warehouse's rows as Arrow
+    (the same types: Spark's timestamps are without time zone, as DuckDB's)."""
+    tables = {
+        "publications": "select * from published.publications order by period, version",
+        **{
+            t.name: f"select t.* from published.{t.name} t semi join published.publications p "
+            f"using (period, version) order by {t.order_by}"  # a killed close's rows left out
+            for t in VERSIONED
+        },
+        **REWRITTEN,
+        **_log_tables(),
+    }
+    with open_database() as database:
+        database.attach(staging, "serving", storage_version=READERS_STORAGE_VERSION)
+        for name, sql in tables.items():
+            with database.registered("spark_rows", warehouse.arrow(sql)):
+                database.run(f"create table serving.{name} as select * from spark_rows")
+        database.detach("serving")
+
+
+def _write_in_duckdb(workspace: Workspace, warehouse: Warehouse, staging: Path) -> None:
     if workspace.published_db.exists():
         shutil.copyfile(workspace.published_db, staging)
     _attach_serving(warehouse, staging)
@@ -139,11 +172,6 @@ def _write_database(workspace: Workspace, warehouse: Warehouse, stamp: str) -> N
             warehouse.run(f"create or replace table serving.{name} as {sql}")
     finally:
         warehouse.detach("serving")
-    with open_database(staging) as views:
-        for table in ("publications", *(table.name for table in VERSIONED)):
-            views.run(f"create or replace view latest_{table} as {_latest_sql(table)}")
-        views.run(f"create or replace view latest_approvals as {latest_approvals_sql('main')}")
-    os.replace(staging, workspace.published_db)
 
 
 def _attach_serving(warehouse: Warehouse, path: Path) -> None:

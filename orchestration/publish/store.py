@@ -233,6 +233,8 @@ def publish_period(
         check_loyalty_order(warehouse, period)
     version = previous[0] + 1 if previous else 1
     reason = reason.strip() or ("restatement" if previous else "first close")
+    if warehouse.engine == "spark":
+        discard_unmarked_rows(warehouse)
     stage_accounting(warehouse, period, unread)
     carried = previous is not None  # loyalty tables are never restated (docs/loyalty-program.md)
     with warehouse.transaction():
@@ -280,6 +282,18 @@ def publish_period(
         }
         append_log(warehouse, APPROVALS, pending)
     return Outcome(period, version, True, reason, fingerprint, digest)
+
+
+def discard_unmarked_rows(warehouse: Warehouse) -> None:
+    """Rows of a version that has no ``publications`` record. Spark has no transactions: a close
+    killed while publishing leaves the tables it had written; readers never see those rows
+    (every read goes by ``publications``, the record written last), and the next publication
+    removes them before writing its own."""
+    marked = "select concat(period, '/', cast(version as varchar)) from published.publications"
+    for table in (*VERSIONED, *INTERNAL):
+        unmarked = f"concat(period, '/', cast(version as varchar)) not in ({marked})"
+        if warehouse.value(f"select count(*) from published.{table.name} where {unmarked}"):
+            warehouse.run(f"delete from published.{table.name} where {unmarked}")
 
 
 def _store_version(
@@ -338,12 +352,19 @@ def stage_accounting(
     loaded, deduplicated and quarantined: the inputs the version was made from. Each landing
     file no source reads is there too, as source ``NOT_READ`` with no rows, by its path under
     landing/ and its SHA-256: nothing landed goes unrecorded."""
-    warehouse.run(
-        "create or replace temp table candidate_unread_files "
-        "(source_file VARCHAR, file_hash VARCHAR)"
+    values = [value for pair in unread for value in pair]
+    warehouse.replace_table(
+        "candidate_unread_files",
+        "select cast(source_file as varchar) as source_file, "
+        "cast(file_hash as varchar) as file_hash from "
+        + (
+            f"(values {', '.join('(?, ?)' for _ in unread)}) t(source_file, file_hash)"
+            if unread
+            else "(select null as source_file, null as file_hash) t where false"
+        ),
+        values or None,
+        temp=True,
     )
-    if unread:
-        warehouse.run_many("insert into candidate_unread_files values (?, ?)", list(unread))
     warehouse.run(
         f"""create or replace temp view candidate_publication_inputs as
             select '{period}' as period, f.source, f.source_file, f.file_hash,

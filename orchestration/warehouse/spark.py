@@ -26,7 +26,17 @@ import pyarrow as pa
 Params = Sequence[Any] | None
 PandasMap = Callable[[Iterator[Any]], Iterator[Any]]  # pandas frames in, pandas frames out
 
+# Per workspace: the Spark databases `<prefix>main` and `<prefix>published` (profiles.yml, the
+# sources' YAML); one metastore holds every workspace of a process (the tests').
+DATABASE_PREFIX_ENV = "JIFEN_DATABASE_PREFIX"
+
 _BARE_VARCHAR = re.compile(r"\bvarchar\b(?!\s*\()", re.IGNORECASE)
+# DuckDB's names for what Spark calls otherwise (same meaning: a partial regex match, an
+# integer wider than BIGINT, as DuckDB's sums of BIGINT are)
+_SPARK_WORDS = {"regexp_matches": "regexp", "hugeint": "decimal(38, 0)"}
+_DUCKDB_WORDS = re.compile(r"\b(regexp_matches|hugeint)\b", re.IGNORECASE)
+_QUOTED_NAME = re.compile(r'"(\w+)"')
+_DELETE = re.compile(r"\s*delete\s+from\s+([\w.]+)(?:\s+where\s+(.*))?\s*$", re.I | re.S)
 
 
 @dataclass(frozen=True)
@@ -48,11 +58,14 @@ class Databases:
 
 
 def spark_sql(sql: str, databases: Databases) -> str:
-    """DuckDB bookkeeping SQL as Spark runs it: ``string`` for a bare ``varchar``, the
-    workspace's database for ``published.`` and ``main.`` (never inside a quoted text)."""
+    """DuckDB bookkeeping SQL as Spark runs it: ``string`` for a bare ``varchar``, Spark's
+    names of two functions and types, backquotes for double-quoted names, the workspace's
+    database for ``published.`` and ``main.`` (never inside a quoted text)."""
     parts = re.split(r"('(?:[^']|'')*')", sql)  # odd parts are string literals
     for at in range(0, len(parts), 2):
         text = _BARE_VARCHAR.sub("string", parts[at])
+        text = _DUCKDB_WORDS.sub(lambda match: _SPARK_WORDS[match.group(0).lower()], text)
+        text = _QUOTED_NAME.sub(r"`\1`", text)  # "name" is DuckDB's quoted identifier
         if databases.prefix:
             text = re.sub(r"(?<![\w.])(main|published)\.(?=\w)", _prefixed(databases), text)
         parts[at] = text
@@ -87,7 +100,22 @@ class SparkWarehouse:
         )
 
     def run(self, sql: str, params: Params = None) -> None:
+        deleting = _DELETE.match(sql)
+        if deleting:
+            self._delete(deleting.group(1), deleting.group(2), params)
+            return
         self._sql(sql, params).collect()
+
+    def _delete(self, table: str, condition: str | None, params: Params) -> None:
+        """``delete from table [where condition]``, which Spark's Parquet tables refuse: the
+        rows kept are checkpointed on the executors (no longer read from the table's files),
+        then written over the table."""
+        keep = f" where not coalesce(({condition}), false)" if condition else " where false"
+        kept = self._sql(f"select * from {table}{keep}", params).localCheckpoint(eager=True)
+        if table in self._temporary:
+            self._view(kept, table)
+            return
+        kept.write.insertInto(spark_sql(table, self.databases), overwrite=True)
 
     def run_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         for values in rows:

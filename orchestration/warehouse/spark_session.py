@@ -24,6 +24,8 @@ DEFAULTS = {
     "spark.ui.enabled": "false",
     "spark.ui.showConsoleProgress": "false",
     "spark.sql.sources.partitionOverwriteMode": "dynamic",
+    # TIMESTAMP means what it means in DuckDB (no time zone): the same types, values and hashes
+    "spark.sql.timestampType": "TIMESTAMP_NTZ",
 }
 
 

@@ -18,7 +18,7 @@ from orchestration.defs.resources import WorkspaceResource
 from orchestration.gate.invariants import run_gate
 from orchestration.gate.record import record_failed_gate, record_passed_gate
 from orchestration.lib.period import parse_period
-from orchestration.warehouse.duckdb import connect
+from orchestration.warehouse.open import connect
 
 # The candidate marts the gate checks, and the seeds and period it checks them against.
 CHECKED = ["points_ledger", "rep_period_points", "rep_period_rule_points", "reward_list"]

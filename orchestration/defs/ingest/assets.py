@@ -7,7 +7,16 @@ from orchestration.defs.partitions import monthly_partitions
 from orchestration.defs.resources import WorkspaceResource
 from orchestration.ingest.landing import ingest_source
 from orchestration.lib.workspace import OPTIONAL_SOURCES, SOURCES
-from orchestration.warehouse.duckdb import connect
+from orchestration.warehouse.open import connect
+
+
+def _ingester(warehouse):
+    """The same books either way: files read in this process (DuckDB) or by Spark's executors."""
+    if warehouse.engine == "spark":
+        from orchestration.ingest.spark_landing import ingest_source_on_executors
+
+        return ingest_source_on_executors
+    return ingest_source
 
 
 def _ingest_asset(source: str):
@@ -34,7 +43,7 @@ def _ingest_asset(source: str):
                 f"is fine when no {source} file has arrived yet) or check --home / $JIFEN_HOME."
             )
         with ws.writer_lock(), connect(ws) as warehouse:
-            report = ingest_source(ws, warehouse, source, context.run.run_id)
+            report = _ingester(warehouse)(ws, warehouse, source, context.run.run_id)
             total = warehouse.value(f"select count(*) from raw_{source}")
         for name, same_as in report.skipped_files:
             context.log.info(f"{source}/{name}: same bytes as {same_as}, already ingested; skipped")

@@ -12,6 +12,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_
 
 from orchestration.defs.partitions import monthly_partitions
 from orchestration.defs.points.resources import JifenDbtResource
+from orchestration.defs.points.spark import dbt_build_on_spark
 from orchestration.defs.resources import WorkspaceResource
 from orchestration.gate.invariants import prefetch
 from orchestration.lib.faults import crash_point
@@ -20,7 +21,7 @@ from orchestration.loyalty.verdicts import record_walk_verdicts
 from orchestration.points.dbt import ensure_manifest, seeds_env
 from orchestration.points.marks import plan_recomputation
 from orchestration.rulebooks.live import compile_workspace
-from orchestration.warehouse.duckdb import connect
+from orchestration.warehouse.open import connect
 
 translator = DagsterDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
@@ -44,6 +45,7 @@ def points_models(
         os.environ.update(seeds_env(seeds, ws.dbt_target))
         plan_id = context.run.run_id
         with connect(ws) as warehouse:
+            on_spark = warehouse.engine == "spark"
             recomputed, unchanged = plan_recomputation(
                 warehouse, plan_id, parse_period(context.partition_key), seeds
             )
@@ -52,11 +54,14 @@ def points_models(
             f"unchanged since last computed: {', '.join(unchanged) or 'none'}"
         )
         os.environ["JIFEN_PLAN_ID"] = plan_id
-        events = dbt.cli(
-            ["build", "--exclude", "resource_type:unit_test"],
-            context=context,
-            target_path=ws.dbt_target,
-        ).stream()
+        if on_spark:
+            events = dbt_build_on_spark(context, ws, ensure_manifest(), translator)
+        else:
+            events = dbt.cli(
+                ["build", "--exclude", "resource_type:unit_test"],
+                context=context,
+                target_path=ws.dbt_target,
+            ).stream()
         for number, event in enumerate(events):
             if number == 3:
                 crash_point("during_dbt")

@@ -22,7 +22,7 @@ from orchestration.publish import serving
 from orchestration.publish.store import PeriodClosed, publish_period
 from orchestration.signoff import SignoffRefused, acting_user
 from orchestration.validate.budget import period_counts
-from orchestration.warehouse.duckdb import connect
+from orchestration.warehouse.open import connect
 
 CANDIDATES = ["points_ledger", "rep_period_points", "rep_period_rule_points", "reward_list"]
 

@@ -37,7 +37,7 @@ from orchestration.signoff import (
     recover_payouts,
 )
 from orchestration.signoff.decisions import APPROVED, REJECTED
-from orchestration.warehouse.duckdb import connect
+from orchestration.warehouse.open import connect
 
 
 class DecisionConfig(Config):

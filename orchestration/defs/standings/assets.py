@@ -8,7 +8,7 @@ from orchestration.defs.partitions import monthly_partitions
 from orchestration.defs.resources import WorkspaceResource
 from orchestration.lib.period import parse_period
 from orchestration.publish import serving
-from orchestration.warehouse.duckdb import connect
+from orchestration.warehouse.open import connect
 
 CANDIDATES = ["rep_period_points", "points_ledger"]
 

@@ -25,7 +25,7 @@ from orchestration.validate.budget import (
     period_counts,
 )
 from orchestration.validate.engine import validate_all
-from orchestration.warehouse.duckdb import connect
+from orchestration.warehouse.open import connect
 
 VALIDATED = [AssetKey(["validated", f"validated_{source}"]) for source in SOURCES]
 
