@@ -36,7 +36,7 @@ def write_csv(
 
 
 def close_subprocess(
-    ws: Workspace, period: str, crash_at: str | None = None
+    ws: Workspace, period: str, crash_at: str | None = None, timeout: float = 600
 ) -> subprocess.CompletedProcess:
     """``jifen close`` in a process of its own, killed at ``crash_at`` (lib/faults.py) if named."""
     env = {**os.environ, "JIFEN_HOME": str(ws.home)}
@@ -44,7 +44,12 @@ def close_subprocess(
     if crash_at:
         env["JIFEN_CRASH_AT"] = crash_at
     return subprocess.run(
-        [*JIFEN, "close", period], env=env, capture_output=True, text=True, timeout=600, check=False
+        [*JIFEN, "close", period],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
 
 

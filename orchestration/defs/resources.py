@@ -14,3 +14,14 @@ class WorkspaceResource(ConfigurableResource):
 
     def get(self) -> Workspace:
         return Workspace.at(self.home or default_home()).prepare()
+
+
+class SparkResource(ConfigurableResource):
+    """The Spark session of a workspace on the Spark engine: one per process (a JVM holds one
+    session and one metastore), made on first use with the workspace's settings
+    (``warehouse/spark_session.py``: master, ``spark-defaults.conf``, ``JIFEN_SPARK_CONF``)."""
+
+    def session(self, workspace: Workspace):
+        from orchestration.warehouse.open import spark_of
+
+        return spark_of(workspace)

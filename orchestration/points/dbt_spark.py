@@ -18,6 +18,7 @@ from typing import Any
 from orchestration.lib.paths import DBT_PROJECT_DIR
 
 TARGET = "spark"
+TARGET_ENV = "JIFEN_DBT_TARGET"  # another output of profiles.yml (docs/operations.md)
 SESSION_METHOD = "session"
 
 
@@ -28,7 +29,8 @@ def run_dbt_on_spark(session: Any, *args: str, env: Mapping[str, str], target: P
     from dbt.cli.main import dbtRunner
 
     register_session_submission(session)
-    command = [*args, "--target", TARGET, "--project-dir", str(DBT_PROJECT_DIR)]
+    target_name = os.environ.get(TARGET_ENV) or TARGET  # spark_thrift, spark_http: a cluster's
+    command = [*args, "--target", target_name, "--project-dir", str(DBT_PROJECT_DIR)]
     command += ["--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target)]
     command += ["--log-path", str(target)]
     with _environment({**env, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}):

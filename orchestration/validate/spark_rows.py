@@ -39,25 +39,26 @@ def judge_new_rows_on_executors(
         f"select raw_id, {columns}, source_file, row_number, file_hash from raw_{spec.name} "
         f"where raw_id > {int(upto)} and raw_id <= {int(last)}",
         partial(judge_partition, spec.name),
-        f"raw_id bigint, {texts}, {LINEAGE}, reason string, detail string",
+        f"raw_id bigint, {texts}, {LINEAGE}, verdict_reason string, verdict_detail string",
     )
     casts = ", ".join(typed(spec, column) for column in spec.columns)
     alive = (
         f"select raw_id, {casts}, source_file, row_number, file_hash from judging "
-        "where reason is null"
+        "where verdict_reason is null"
     )
     warehouse.run(f"create table if not exists judged_{spec.name} as {alive} limit 0")
     warehouse.run(f"insert into judged_{spec.name} {alive}")
     # with the high-water mark: an accepted row leaves no verdict of its own
     warehouse.run(
-        "insert into row_judgements select ?, raw_id, reason, detail from judging "
-        "where reason is not null union all select ?, ?, null, null",
+        "insert into row_judgements select ?, raw_id, verdict_reason, verdict_detail "
+        "from judging where verdict_reason is not null union all select ?, ?, null, null",
         [spec.name, spec.name, last],
     )
 
 
 def judge_partition(source: str, frames: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-    """Each batch of raw rows, trimmed, with its first reason and detail (none: accepted)."""
+    """Each batch of raw rows, trimmed, with its first reason and detail (none: accepted), named
+    ``verdict_*``: a source may have a column ``reason`` of its own (adjustments do)."""
     spec = SPECS[source]
     for frame in frames:
         for column in spec.columns:
@@ -65,5 +66,5 @@ def judge_partition(source: str, frames: Iterator[pd.DataFrame]) -> Iterator[pd.
         rejects = pandera_rejects(frame.reset_index(drop=True), spec).set_index("raw_id")
         for column in ("reason", "detail"):
             found = frame["raw_id"].map(rejects[column])
-            frame[column] = found.astype(object).where(found.notna(), None)
+            frame[f"verdict_{column}"] = found.astype(object).where(found.notna(), None)
         yield frame

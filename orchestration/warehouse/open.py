@@ -40,7 +40,7 @@ def spark_of(workspace: Workspace):
     """The process's Spark session, its metastore in the workspace's state folder."""
     from orchestration.warehouse.spark_session import spark_session
 
-    return spark_session(workspace.state, workspace.home)
+    return spark_session(workspace.state, workspace.home, published=workspace.published_dir)
 
 
 @contextmanager

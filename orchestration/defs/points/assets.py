@@ -13,7 +13,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_
 from orchestration.defs.partitions import monthly_partitions
 from orchestration.defs.points.resources import JifenDbtResource
 from orchestration.defs.points.spark import dbt_build_on_spark
-from orchestration.defs.resources import WorkspaceResource
+from orchestration.defs.resources import SparkResource, WorkspaceResource
 from orchestration.gate.invariants import prefetch
 from orchestration.lib.faults import crash_point
 from orchestration.lib.period import parse_period, window
@@ -34,7 +34,10 @@ translator = DagsterDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_a
     backfill_policy=BackfillPolicy.multi_run(1),  # one close per period
 )
 def points_models(
-    context: AssetExecutionContext, dbt: JifenDbtResource, workspace: WorkspaceResource
+    context: AssetExecutionContext,
+    dbt: JifenDbtResource,
+    workspace: WorkspaceResource,
+    spark: SparkResource,
 ):
     ws = workspace.get()
     prefetch()  # the quality gate's library loads while dbt works
@@ -55,7 +58,8 @@ def points_models(
         )
         os.environ["JIFEN_PLAN_ID"] = plan_id
         if on_spark:
-            events = dbt_build_on_spark(context, ws, ensure_manifest(), translator)
+            session = spark.session(ws)
+            events = dbt_build_on_spark(context, session, ws, ensure_manifest(), translator)
         else:
             events = dbt.cli(
                 ["build", "--exclude", "resource_type:unit_test"],

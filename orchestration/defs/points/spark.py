@@ -29,17 +29,17 @@ BUILT = ("model.", "seed.", "snapshot.")
 
 def dbt_build_on_spark(
     context: AssetExecutionContext,
+    session,
     ws: Workspace,
     manifest_path: Path,
     translator: DagsterDbtTranslator,
 ) -> Iterator[Output | AssetCheckResult]:
-    """``dbt build`` (unit tests excluded, as on DuckDB) on the process's Spark session."""
+    """``dbt build`` (unit tests excluded, as on DuckDB) on ``session`` (the Spark resource's)."""
     from orchestration.points.dbt_spark import run_dbt_on_spark
-    from orchestration.warehouse.open import spark_of
 
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     outcome = run_dbt_on_spark(
-        spark_of(ws),
+        session,
         "build",
         "--exclude",
         "resource_type:unit_test",
