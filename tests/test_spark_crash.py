@@ -27,7 +27,7 @@ def spark_workspace(tmp_path, monkeypatch) -> Workspace:
     pytest.importorskip("pyspark")
     monkeypatch.setenv("JIFEN_SPARK_MASTER", "local[2]")
     ws = Workspace.at(tmp_path / "home").prepare().create_landing()
-    generate(ws.home, seed=3, months=[JULY], reps=4, sales_per_rep_month=4, dirty_rate=0)
+    generate(ws.home, seed=3, months=[JULY], reps=5, sales_per_rep_month=5, dirty_rate=0)
     assert workspace_engine(ws, "spark") == "spark"
     return ws
 

@@ -1,10 +1,11 @@
 """Tamper evidence: recompute every publication's hashes in every copy of the published data.
 
 Three copies hold the publications: the warehouse's history (schema ``published`` in
-``state/warehouse.duckdb``), the readers' copy (``published.duckdb``) and the Delta tables
-(``published/<table>/``). In each, every publication's rows must hash to its ``content_hash``, its
-record to its ``publication_hash``, every record of the sign-off logs (``approvals``,
-``payout_batches``) to its ``record_hash``, and all these records, in ``seq`` order, must form
+``state/warehouse.duckdb``, or Spark's database of that name), the readers' copy
+(``published.duckdb``) and the Delta tables (``published/<table>/``). In each, every
+publication's rows must hash to its ``content_hash``, its record to its ``publication_hash``,
+every record of the sign-off logs (``approvals``, ``payout_batches``) to its ``record_hash``,
+and all these records, in ``seq`` order, must form
 one unbroken chain (each ``previous_hash`` the hash of the record before it, the first NULL).
 The readers' copies must hold the same records as the history, and the readers' database's
 ``latest_`` views the newest versions (``latest_approvals``: the standing decision on each). In
@@ -23,8 +24,10 @@ from orchestration.audit.readonly import open_readers_copy, open_warehouse
 from orchestration.lib.workspace import Workspace
 from orchestration.publish import store
 from orchestration.publish.hashing import rows_sha256
+from orchestration.verify.recorded import has_warehouse
 from orchestration.warehouse import delta
 from orchestration.warehouse.connection import Warehouse, WarehouseError, open_database
+from orchestration.warehouse.published import NothingPublished
 from schemas.published import CHAINED_FIELDS, LOGS, VERSIONED, LogTable
 
 HISTORY = "warehouse history"
@@ -57,11 +60,9 @@ def verify_chain(ws: Workspace) -> list[str]:
     findings = _Findings()
     history: dict[tuple[str, int], tuple] | None = None
     with ExitStack() as opened:
-        warehouse = None
-        if ws.warehouse.exists():
-            warehouse = opened.enter_context(open_warehouse(ws))
-            if warehouse.table_columns("publications", "published"):
-                history = _verify_copy(warehouse, "published", HISTORY, findings)
+        warehouse = _history(ws, opened)
+        if warehouse is not None and warehouse.table_columns("publications", "published"):
+            history = _verify_copy(warehouse, "published", HISTORY, findings)
         copies: dict[str, dict[tuple[str, int], tuple]] = {}
         if ws.published_db.exists():
             with open_readers_copy(ws) as published:
@@ -82,6 +83,16 @@ def verify_chain(ws: Workspace) -> list[str]:
         for copy, records in copies.items():
             _compare(history, records, copy, findings)
     return findings.lines()
+
+
+def _history(ws: Workspace, opened: ExitStack) -> Warehouse | None:
+    """The warehouse (read-only) whose ``published`` schema is the history; None without one."""
+    if not has_warehouse(ws):
+        return None
+    try:
+        return opened.enter_context(open_warehouse(ws))
+    except NothingPublished:  # a Spark workspace whose warehouse was never made
+        return None
 
 
 def _attach_delta(

@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from orchestration.audit.readonly import json_text
 from orchestration.ingest.reader import FileRejected, read_landing_file, sha256_of
 from orchestration.lib.workspace import Workspace
 from orchestration.warehouse.connection import Warehouse
@@ -140,7 +141,7 @@ class LandedRows:
             return []
         return self.warehouse.dicts(
             "select source_file, row_number, reason, detail from quarantine "
-            f"where source = ? and trim(json_extract_string(raw, '$.{spec.key}')) = ? "
+            f"where source = ? and trim({json_text(self.warehouse, 'raw', spec.key)}) = ? "
             "order by source_file, row_number",
             [source, key],
         )

@@ -334,15 +334,9 @@ def _fingerprint_check(
     memory = open_database()
     try:
         for seed in store.RULEBOOK_SEEDS:
-            types = warehouse.rows(
-                "select column_name, data_type from information_schema.columns "
-                "where table_schema = 'main' and table_name = ? order by ordinal_position",
-                [seed],
-            )
             header, rows = seeds.get(seed, ([], []))
-            if not types or [name for name, _ in types] != header:
+            if not _seed_like_warehouse(warehouse, memory, seed, header):
                 return None, f"the columns of seed {seed} differ from the warehouse's"
-            memory.run(f"create table {seed} (" + ", ".join(f'"{n}" {t}' for n, t in types) + ")")
             marks = ", ".join("?" for _ in header)
             for row in rows:
                 memory.run(f"insert into {seed} values ({marks})", [value or None for value in row])
@@ -361,6 +355,17 @@ def _fingerprint_check(
     finally:
         memory.close()
     return fingerprint == publication.get("input_fingerprint"), fingerprint
+
+
+def _seed_like_warehouse(warehouse: Warehouse, memory: Warehouse, seed: str, header) -> bool:
+    """An empty ``seed`` table in ``memory`` with the warehouse seed's columns and types, taken
+    from its rows' Arrow schema (either engine's); False when the pack's header differs."""
+    empty = warehouse.arrow(f"select * from main.{seed} limit 0")
+    if not empty.column_names or empty.column_names != header:
+        return False
+    with memory.registered(f"{seed}_columns", empty):
+        memory.run(f"create table {seed} as select * from {seed}_columns")
+    return True
 
 
 def _yaml_version(text: str) -> str | None:

@@ -1,7 +1,9 @@
 """Read-only access to a workspace for the audit tools: connections, versions, small queries.
 
 Nothing here writes: the warehouse and the readers' copy are opened read-only, and the audit
-never takes the writer lock (a running close must not be blocked by an auditor).
+never takes the writer lock (a running close must not be blocked by an auditor). The warehouse is
+the workspace's engine's (DuckDB's file, or Spark's databases); the readers' copy is always
+``published.duckdb``, which a close writes on either engine.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from orchestration.warehouse.connection import (
     is_lock_error,
     open_database,
 )
+from orchestration.warehouse.open import connect, engine_of
 from orchestration.warehouse.published import NothingPublished, open_published
 
 
@@ -52,6 +55,10 @@ class LineNotFound(AuditError, LookupError):
 @contextmanager
 def open_warehouse(workspace: Workspace) -> Iterator[Warehouse]:
     """The pipeline's warehouse, read-only; a clear error while a close holds it."""
+    if engine_of(workspace) == "spark":
+        with _open_spark(workspace) as warehouse:
+            yield warehouse
+        return
     if not workspace.warehouse.exists():
         raise NothingPublished(
             f"{workspace.home} has no warehouse yet: run `jifen close PERIOD` first"
@@ -64,6 +71,24 @@ def open_warehouse(workspace: Workspace) -> Iterator[Warehouse]:
         raise
     with warehouse:
         yield warehouse
+
+
+@contextmanager
+def _open_spark(workspace: Workspace) -> Iterator[Warehouse]:
+    """The Spark warehouse (read-only: no table is made); nothing published, no warehouse."""
+    with connect(workspace, read_only=True) as warehouse:
+        if not warehouse.table_exists("publications", "published"):
+            raise NothingPublished(
+                f"{workspace.home} has no warehouse yet: run `jifen close PERIOD` first"
+            )
+        yield warehouse
+
+
+def json_text(warehouse: Warehouse, column: str, key: str) -> str:
+    """SQL of the text under ``key`` in the JSON text ``column``: the engines name it
+    differently (DuckDB ``json_extract_string``, Spark ``get_json_object``)."""
+    function = "get_json_object" if warehouse.engine == "spark" else "json_extract_string"
+    return f"{function}({column}, '$.{key}')"
 
 
 open_readers_copy = open_published  # one way to open the readers' copy

@@ -36,7 +36,16 @@ def record_walk_verdicts(warehouse: Warehouse) -> int:
             where v.status <> 'accepted'""",
         temp=True,
     )
-    # a new table rather than an UPDATE, which Spark's Parquet tables refuse
+    refused = warehouse.value("select count(*) from walk_refused")
+    if refused:
+        _quarantine_refused(warehouse)
+        write_outcome_tables(warehouse)
+    return refused
+
+
+def _quarantine_refused(warehouse: Warehouse) -> None:
+    """The refused redemptions' outcomes, in a new ``validation_status`` rather than by an
+    UPDATE, which Spark's Parquet tables refuse."""
     warehouse.replace_table(
         "validation_status_walked",
         """select s.source, s.raw_id,
@@ -48,7 +57,3 @@ def record_walk_verdicts(warehouse: Warehouse) -> int:
         temp=True,
     )
     warehouse.replace_table("validation_status", "select * from validation_status_walked")
-    refused = warehouse.value("select count(*) from walk_refused")
-    if refused:
-        write_outcome_tables(warehouse)
-    return refused

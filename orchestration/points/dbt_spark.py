@@ -29,12 +29,20 @@ def run_dbt_on_spark(session: Any, *args: str, env: Mapping[str, str], target: P
     from dbt.cli.main import dbtRunner
 
     register_session_submission(session)
+    forget_cached_tables(session)
     target_name = os.environ.get(TARGET_ENV) or TARGET  # spark_thrift, spark_http: a cluster's
     command = [*args, "--target", target_name, "--project-dir", str(DBT_PROJECT_DIR)]
     command += ["--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target)]
     command += ["--log-path", str(target)]
     with _environment({**env, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}):
         return dbtRunner().invoke(command)
+
+
+def forget_cached_tables(session: Any) -> None:
+    """jifen's own steps write the tables in sessions of their own (``SparkWarehouse``); this
+    session, dbt's, may still hold the file lists of the tables as the last close left them,
+    and would read files since replaced (an error) or miss files since appended (silently)."""
+    session._jsparkSession.sessionState().catalog().invalidateAllCachedTables()
 
 
 @contextmanager

@@ -11,6 +11,7 @@ by. A refresh killed half-way leaves rows of versions that ``publications`` does
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import uuid
@@ -313,12 +314,48 @@ def _append_versions(
     held = delta.partitions(path, PARTITIONS) if new else set()
     for period, version in new:
         if (period, version) not in held:
-            delta.append(
-                path,
-                warehouse.batches(sql, [period, version]),
-                partition_by=PARTITIONS,
-                metadata={"jifen.period": period, "jifen.version": str(version)},
-            )
+            metadata = {"jifen.period": period, "jifen.version": str(version)}
+            if warehouse.engine == "spark":
+                _commit_spark_files(path, warehouse, table, (period, version), metadata)
+            else:
+                delta.append(
+                    path,
+                    warehouse.batches(sql, [period, version]),
+                    partition_by=PARTITIONS,
+                    metadata=metadata,
+                )
+
+
+def _commit_spark_files(
+    path: Path,
+    warehouse: Warehouse,
+    table: PublishedTable,
+    partition: tuple[str, int],
+    metadata: dict[str, str],
+) -> None:
+    """One version's rows written by Spark's executors as Parquet files straight into the
+    table's partition folder, then committed by delta-rs: a large version never passes through
+    the driver. The partition columns are left out of the files (Delta keeps them in the log).
+    A kill between the write and the commit leaves files no commit references: readers, who go
+    by the log, never see them, and the next refresh writes and commits new ones."""
+    period, version = partition
+    columns = [name for name in table.column_names if name not in PARTITIONS]
+    folder = path / f"period={period}" / f"version={version}"
+    files = warehouse.write_parquet(
+        f"select {', '.join(columns)} from published.{table.name} "
+        f"where period = ? and version = ? order by {table.order_by}",
+        [period, version],
+        folder,
+    )
+    values = {"period": period, "version": str(version)}
+    if not delta.commit_files(path, files, values, metadata=metadata):
+        _remove_if_empty(folder, folder.parent)  # a version without rows in this table
+
+
+def _remove_if_empty(*folders: Path) -> None:
+    for folder in folders:
+        with contextlib.suppress(OSError):  # not empty: files of another version
+            folder.rmdir()
 
 
 def _append_log(path: Path, warehouse: Warehouse, name: str) -> None:

@@ -1,7 +1,9 @@
 """What a workspace knows that a rule book depends on: its teams and roles, its closed periods.
 
 Everything is read read-only (the warehouse and the readers' copy), so checking or promoting a
-rule book never blocks a running close and never needs the writer lock to read.
+rule book never blocks a running close and never needs the writer lock to read. On a Spark
+workspace the reps are read from Spark; the closed periods from the readers' copy, which a
+close writes on either engine.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from datetime import date
 
 from orchestration.lib.workspace import Workspace
 from orchestration.warehouse.connection import WarehouseError, open_database
+from orchestration.warehouse.open import connect, engine_of
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,8 @@ def rep_facts(workspace: Workspace | None) -> RepFacts:
     """Teams and roles of ``validated_reps`` in the workspace warehouse, opened read-only."""
     if workspace is None:
         return RepFacts(note="teams and roles were not checked: no workspace was given")
+    if engine_of(workspace) == "spark":
+        return _spark_rep_facts(workspace)
     if not workspace.warehouse.exists():
         return RepFacts(
             note=f"teams and roles were not checked: {workspace.home} has no warehouse yet "
@@ -61,13 +66,30 @@ def rep_facts(workspace: Workspace | None) -> RepFacts:
             note=f"teams and roles were not checked: cannot read the warehouse ({error})"
         )
     try:
-        rows = warehouse.rows("select distinct team_id, role from validated_reps")
+        rows = warehouse.rows(REPS_SQL)
     except WarehouseError:
         return RepFacts(
             note="teams and roles were not checked: the warehouse has no loaded reps yet"
         )
     finally:
         warehouse.close()
+    return _facts_of(rows)
+
+
+REPS_SQL = "select distinct team_id, role from validated_reps"
+
+
+def _spark_rep_facts(workspace: Workspace) -> RepFacts:
+    """The same from the Spark warehouse (read-only: no table is made)."""
+    with connect(workspace, read_only=True) as warehouse:
+        if not warehouse.table_exists("validated_reps"):
+            return RepFacts(
+                note="teams and roles were not checked: the warehouse has no loaded reps yet"
+            )
+        return _facts_of(warehouse.rows(REPS_SQL))
+
+
+def _facts_of(rows: list[tuple]) -> RepFacts:
     if not rows:
         return RepFacts(note="teams and roles were not checked: the warehouse has no loaded reps")
     teams = frozenset(team for team, _ in rows if team)

@@ -2,11 +2,11 @@
 
 Nothing here writes to the workspace's warehouse, its readers' copy or its publications: under
 the writer lock the loaded rows (``validated_*``) and the latest published results of the trial
-periods are copied into a scratch DuckDB file, and the live rule books are compiled into scratch
-seeds; the lock is released before dbt runs. The scratch ``published`` history stays empty, so
-every period is scored standalone (no prior-period adjustments), once with the live rule books
-("current") and once with the candidate alone ("candidate"): the two sides differ only by the
-rule book.
+periods are copied into a scratch DuckDB file (from a Spark workspace too:
+``verify/recorded.py``), and the live rule books are compiled into scratch seeds; the lock
+is released before dbt runs. The scratch ``published`` history stays empty, so every period
+is scored standalone (no prior-period adjustments), once with the live rule books ("current")
+and once with the candidate alone ("candidate"): the two sides differ only by the rule book.
 
 A loyalty candidate (``program: loyalty``) is compared the same way with the live loyalty books:
 both sides keep the live sales books, the candidate side has the candidate as its only loyalty
@@ -42,8 +42,10 @@ from orchestration.rulebooks.live import rulebook_files
 from orchestration.rulebooks.model import LOYALTY_PROGRAM, LoyaltyBook, RuleBook
 from orchestration.rulebooks.problems import Problem, RulebookError
 from orchestration.rulebooks.seeds import read_folder
+from orchestration.verify.recorded import RecordedRows, has_warehouse, recorded_rows
 from orchestration.warehouse.connection import Warehouse, open_database
 from orchestration.warehouse.duckdb import connect
+from orchestration.warehouse.spark import DATABASE_PREFIX_ENV
 
 SIDES = ("current", "candidate")
 SALES_PROGRAM = "sales"
@@ -184,55 +186,46 @@ def _copy_loaded_data(
     workspace: Workspace, home: Workspace, periods: list[str], loyalty: bool = False
 ) -> None:
     """The loaded rows and the latest published results of the trial periods, read-only."""
-    if not workspace.warehouse.exists():
+    if not has_warehouse(workspace):
         raise TrialError(
             f"{workspace.home} has no warehouse: land files and run `jifen close` or "
             "`jifen standings` first"
         )
     with connect(home) as warehouse:
-        warehouse.attach(workspace.warehouse, "src", read_only=True)
-        try:
-            _copy_tables(warehouse, workspace)
-        finally:
-            warehouse.detach("src")
+        with recorded_rows(warehouse, workspace) as recorded:
+            _copy_tables(recorded, workspace)
         if loyalty:
             _refuse_without_members(warehouse, workspace)
         _refuse_periods_without_data(warehouse, workspace, periods)
 
 
-def _copy_tables(warehouse: Warehouse, workspace: Workspace) -> None:
-    """From the attached ``src``: every validated source and the latest published totals and
-    rewards (the trial shows them for reference)."""
-    tables = {
-        row[0]
-        for row in warehouse.rows(
-            "select table_name from duckdb_tables() "
-            "where database_name = 'src' and schema_name = 'main'"
-        )
-    }
-    missing = [s for s in SOURCES if f"validated_{s}" not in tables]
+def _copy_tables(recorded: RecordedRows, workspace: Workspace) -> None:
+    """From the workspace's warehouse: every validated source and the latest published totals
+    and rewards (the trial shows them for reference)."""
+    missing = [s for s in SOURCES if not recorded.has_table(f"validated_{s}")]
     if missing:
         raise TrialError(
             f"{workspace.home} has no validated rows yet ({', '.join(missing)}): run "
             "`jifen close` or `jifen standings` once so the landed files are loaded"
         )
     for source in SOURCES:
-        warehouse.run(
-            f"create or replace table validated_{source} as select * from src.validated_{source}"
+        recorded.copy(
+            f"create or replace table validated_{source} as select * from {{rows}}",
+            f"select * from {{src}}validated_{source}",
         )
-    warehouse.run(
-        "create table trial_published_points as "
-        "select p.period, p.version, p.rep_id, p.total_points "
-        "from src.published.rep_period_points p join ("
-        "  select period, max(version) as version from src.published.publications "
-        "  group by period) latest using (period, version)"
+    latest = (
+        "join (select period, max(version) as version from {src}published.publications "
+        "group by period) latest using (period, version)"
     )
-    warehouse.run(
-        "create table trial_published_rewards as "
+    recorded.copy(
+        "create table trial_published_points as select * from {rows}",
+        "select p.period, p.version, p.rep_id, p.total_points "
+        f"from {{src}}published.rep_period_points p {latest}",
+    )
+    recorded.copy(
+        "create table trial_published_rewards as select * from {rows}",
         "select r.period, r.version, r.rep_id, r.cash_value "
-        "from src.published.reward_list r join ("
-        "  select period, max(version) as version from src.published.publications "
-        "  group by period) latest using (period, version)"
+        f"from {{src}}published.reward_list r {latest}",
     )
 
 
@@ -273,6 +266,7 @@ def _build(
     env = {
         **window(period).env(),
         "JIFEN_WAREHOUSE": str(home.warehouse),
+        DATABASE_PREFIX_ENV: "",  # the scratch DuckDB's schemas are main and published
         **seeds_env(seeds, target),
     }
     loyalty = program == LOYALTY_PROGRAM

@@ -48,18 +48,14 @@ def previous_close(source: Warehouse, period: str, seq: int) -> PreviousClose | 
     return PreviousClose(before, row[0], row[1]) if row else None
 
 
-def copy_accepted_redemptions(warehouse: Warehouse, seq: int) -> None:
-    """The history's redemptions accepted by the publications before ``seq`` (from ``src``)."""
-    for table in HISTORY_INTERNAL:
-        if not warehouse.table_exists(table.name, "published", catalog="src"):
-            continue  # a warehouse from before the loyalty program: nothing was accepted
-        columns = ", ".join(f"t.{name}" for name in table.column_names)
-        warehouse.run(
-            f"insert into published.{table.name} select {columns} "
-            f"from src.published.{table.name} t "
-            "join src.published.publications p using (period, version) where p.seq < ?",
-            [seq],
-        )
+def accepted_redemptions_sql(table) -> str:
+    """The rows of an internal history table accepted by the publications before ``seq`` (its
+    one parameter), from the workspace's warehouse (``{src}``, as ``recompute.recorded_rows``)."""
+    columns = ", ".join(f"t.{name}" for name in table.column_names)
+    return (
+        f"select {columns} from {{src}}published.{table.name} t "
+        "join {src}published.publications p using (period, version) where p.seq < ?"
+    )
 
 
 def walk_state(warehouse: Warehouse, close: PreviousClose) -> dict[str, pa.Table]:

@@ -30,8 +30,11 @@ from orchestration.publish.store import (
 from orchestration.rulebooks.live import compile_workspace
 from orchestration.validate.engine import validate_all
 from orchestration.verify import loyalty
+from orchestration.verify.recorded import recorded_rows
 from orchestration.warehouse.connection import Warehouse
 from orchestration.warehouse.duckdb import connect
+from orchestration.warehouse.open import connect as connect_workspace
+from orchestration.warehouse.spark import DATABASE_PREFIX_ENV
 from schemas.published import VERSIONED
 
 
@@ -45,7 +48,7 @@ class Verification:
 
 
 def verify_version(workspace: Workspace, period: str, version: int | None) -> Verification:
-    with connect(workspace, read_only=True) as source:
+    with connect_workspace(workspace, read_only=True) as source:
         row = source.row(
             "select version, seq from published.publications where period = ? "
             + ("and version = ? " if version else "")
@@ -110,43 +113,55 @@ def _recomputed(
 def _copy_recorded_inputs(
     warehouse: Warehouse, workspace: Workspace, period: str, version: int, seq: int
 ) -> None:
-    warehouse.attach(workspace.warehouse, "src", read_only=True)
-    files = (  # the files read: an unread file's bytes are no input (it is recorded, not read)
-        "select file_hash from src.published.publication_inputs where period = ? and version = ? "
-        f"and source <> '{NOT_READ}'"
-    )
-    params = [period, version]
-    for source in SOURCES:
-        warehouse.run(
-            f"insert into raw_{source} select * from src.raw_{source} where file_hash in ({files})",
+    with recorded_rows(warehouse, workspace) as recorded:
+        copy = recorded.copy
+        files = (  # the files read: an unread file's bytes are no input (recorded, not read)
+            "select file_hash from {src}published.publication_inputs where period = ? "
+            f"and version = ? and source <> '{NOT_READ}'"
+        )
+        params = [period, version]
+        for source in SOURCES:
+            copy(
+                f"insert into raw_{source} select * from {{rows}}",
+                f"select * from {{src}}raw_{source} where file_hash in ({files})",
+                params,
+            )
+        copy(
+            "insert into ingested_files select * from {rows}",
+            f"select * from {{src}}ingested_files where file_hash in ({files})",
             params,
         )
-    warehouse.run(
-        f"insert into ingested_files select * from src.ingested_files where file_hash in ({files})",
-        params,
-    )
-    warehouse.run(
-        "insert into published.publications select * from src.published.publications where seq < ?",
-        [seq],
-    )
-    for table in VERSIONED:
-        warehouse.run(
-            f"insert into published.{table.name} select t.* from src.published.{table.name} t "
-            "join published.publications p using (period, version)"
+        copy(
+            "insert into published.publications select * from {rows}",
+            "select * from {src}published.publications where seq < ?",
+            [seq],
         )
-    loyalty.copy_accepted_redemptions(warehouse, seq)
-    warehouse.run(
-        "create table stored_publication as select * from src.published.publications "
-        "where period = ? and version = ?",
-        params,
-    )
-    for table in VERSIONED:
-        warehouse.run(
-            f"create table stored_{table.name} as select * exclude (version) "
-            f"from src.published.{table.name} where period = ? and version = ?",
+        for table in VERSIONED:  # the rows of the versions published before this one
+            copy(
+                f"insert into published.{table.name} select * from {{rows}}",
+                f"select t.* from {{src}}published.{table.name} t "
+                "join {src}published.publications p using (period, version) where p.seq < ?",
+                [seq],
+            )
+        for table in loyalty.HISTORY_INTERNAL:
+            if not recorded.has_table(table.name, "published"):
+                continue  # a warehouse from before the loyalty program: nothing was accepted
+            copy(
+                f"insert into published.{table.name} select * from {{rows}}",
+                loyalty.accepted_redemptions_sql(table),
+                [seq],
+            )
+        copy(
+            "create table stored_publication as select * from {rows}",
+            "select * from {src}published.publications where period = ? and version = ?",
             params,
         )
-    warehouse.detach("src")
+        for table in VERSIONED:
+            copy(
+                f"create table stored_{table.name} as select * exclude (version) from {{rows}}",
+                f"select * from {{src}}published.{table.name} where period = ? and version = ?",
+                params,
+            )
 
 
 def _dbt_build(scratch: Workspace, period: str, seeds: Path) -> None:
@@ -154,6 +169,7 @@ def _dbt_build(scratch: Workspace, period: str, seeds: Path) -> None:
     env = {
         **window(period).env(),
         "JIFEN_WAREHOUSE": str(scratch.warehouse),
+        DATABASE_PREFIX_ENV: "",  # the scratch DuckDB's schemas are main and published
         **seeds_env(seeds, scratch.dbt_target),
     }
     result = run_dbt(

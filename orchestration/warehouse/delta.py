@@ -3,20 +3,24 @@
 The published tables are Delta tables that Spark, Databricks, Trino, polars, pandas and DuckDB
 users read. Data moves as Arrow record batches, never pandas, so decimals stay decimals. Each
 write is one Delta commit that adds new files: nothing is rewritten in place (an overwrite marks
-the old files removed in the log and they stay on disk for time travel). No other module imports
-``deltalake``.
+the old files removed in the log and they stay on disk for time travel). On Spark the executors
+write a version's files into the table's folder and ``commit_files`` commits them. No other
+module imports ``deltalake``.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.dataset as pads
-from deltalake import CommitProperties, DeltaTable, write_deltalake
+import pyarrow.parquet as pq
+from deltalake import CommitProperties, DeltaTable, Schema, write_deltalake
 from deltalake.exceptions import DeltaError as _DeltaError
+from deltalake.transaction import AddAction
 
 DeltaError = (_DeltaError, OSError)  # what reading a damaged or missing table raises
 
@@ -86,6 +90,71 @@ def _write(
         commit_properties=CommitProperties(custom_metadata=dict(metadata)) if metadata else None,
     )
     return True
+
+
+def commit_files(
+    path: Path,
+    files: Iterable[Path],
+    partition_values: Mapping[str, str],
+    *,
+    metadata: Mapping[str, str] | None = None,
+) -> bool:
+    """Add Parquet files written by another writer (Spark's executors) into the table's folder,
+    in one commit, as ``append`` adds its own; False (and no commit) when none holds a row.
+
+    The files keep their bytes (the log records their size, which verify-chain checks); the
+    partition columns are in ``partition_values`` and the path, not in the files. A file
+    without rows (Spark writes one for an empty result) is deleted, never committed. A file
+    whose columns differ from the table's (name or Delta type) stops the commit: nothing would
+    fail on it, but readers would get other types than the table declares.
+    """
+    table = DeltaTable(str(path))
+    actions = []
+    for file in files:
+        rows = pq.read_metadata(file).num_rows
+        if not rows:
+            file.unlink()
+            continue
+        _check_columns(table, file, partition_values)
+        actions.append(_added(path, file, partition_values, rows))
+    if not actions:
+        return False
+    table.create_write_transaction(
+        actions,
+        mode="append",
+        schema=table.schema(),  # the table's own, as delta-rs created it
+        partition_by=table.metadata().partition_columns,
+        commit_properties=CommitProperties(custom_metadata=dict(metadata)) if metadata else None,
+    )
+    return True
+
+
+def _check_columns(table: DeltaTable, file: Path, partition_values: Mapping[str, str]) -> None:
+    declared = [
+        (field.name, str(field.type))
+        for field in table.schema().fields
+        if field.name not in partition_values
+    ]
+    written = [(field.name, str(field.type)) for field in _file_schema(file).fields]
+    if written != declared:
+        raise ValueError(f"{file}: columns {written} differ from the Delta table's {declared}")
+
+
+def _file_schema(file: Path) -> Schema:
+    """The file's columns as Delta types (Spark's metadata, which delta-rs does not know, off)."""
+    return Schema.from_arrow(pq.read_schema(file).remove_metadata())
+
+
+def _added(path: Path, file: Path, partition_values: Mapping[str, str], rows: int) -> AddAction:
+    stat = file.stat()
+    return AddAction(
+        path=file.relative_to(path).as_posix(),
+        size=stat.st_size,
+        partition_values=dict(partition_values),
+        modification_time=int(stat.st_mtime * 1000),
+        data_change=True,
+        stats=json.dumps({"numRecords": rows}),
+    )
 
 
 def partitions(path: Path, columns: tuple[str, ...] = ("period", "version")) -> set[tuple]:

@@ -15,6 +15,8 @@ temporary views are its own, the SparkContext and the metastore shared.
 from __future__ import annotations
 
 import re
+import shutil
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -230,6 +232,26 @@ class SparkWarehouse:
 
     def __exit__(self, *exc_info) -> None:
         self.close()
+
+    def write_parquet(self, sql: str, params: Params, folder: Path) -> list[Path]:
+        """The rows of ``sql`` as Parquet files the executors write into ``folder`` (nothing is
+        collected to the driver); the paths of the new files, an empty result's one empty file
+        included. Spark writes into a staging folder of its own inside ``folder`` (with its
+        ``_SUCCESS`` and ``.crc`` files); only its part files are moved out, under the unique
+        names Spark gave them, and never over a file already there. A local folder only."""
+        for leftover in folder.glob(".spark-*"):  # a killed write's: never referenced anywhere
+            shutil.rmtree(leftover)
+        staging = folder / f".spark-{uuid.uuid4().hex}"
+        self._sql(sql, params).write.mode("errorifexists").parquet(str(staging))
+        moved = []
+        for part in sorted(staging.glob("part-*.parquet")):
+            target = folder / part.name
+            if target.exists():
+                raise FileExistsError(f"{target}: Spark's file name is taken; nothing overwritten")
+            part.rename(target)
+            moved.append(target)
+        shutil.rmtree(staging)
+        return moved
 
 
 def create_tables(warehouse: SparkWarehouse) -> None:
