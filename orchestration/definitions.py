@@ -8,5 +8,8 @@ from orchestration.defs.resources import SparkResource, WorkspaceResource
 
 defs = dg.Definitions.merge(
     dg.components.load_defs(orchestration.defs),
-    dg.Definitions(resources={"workspace": WorkspaceResource(), "spark": SparkResource()}, executor=dg.in_process_executor),
+    dg.Definitions(
+        resources={"workspace": WorkspaceResource(), "spark": SparkResource()},
+        executor=dg.in_process_executor,
+    ),
 )
