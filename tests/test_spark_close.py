@@ -38,6 +38,8 @@ PREFIX = "close_"
 # what depends on when and by which run a version was published, not on what it holds
 CLOCK_COLUMNS = {"published_at", "run_id", "publication_hash", "previous_hash", "decided_at"}
 CLOCK_COLUMNS |= {"record_hash", "as_of", "ingested_at", "first_seen_at"}
+EXPECTED_NON_EMPTY = {"publications", "points_ledger", "rep_period_points", "quarantine"}
+EXPECTED_NON_EMPTY |= {"loyalty_ledger", "member_balances", "publication_inputs", "approvals"}
 runner = CliRunner()
 
 
@@ -55,8 +57,10 @@ def spark_databases(prefix: str):
 
 
 def close_the_scenario(ws: Workspace) -> dict[str, object]:
-    """July, a rule book from August, late adjustments, August, July restated."""
+    """July, a rule book from August, late adjustments, August, July restated. After July,
+    what the oracle (the default rule book, first closes only) says of the published results."""
     runs = {"july": run_close(ws, JULY, error_budget=0.6)}
+    runs["oracle"] = oracle_disagreement(ws)
     promoted = runner.invoke(
         app,
         ["rules", "promote", str(CANDIDATE), "--effective-from", "2026-08-01"]
@@ -79,6 +83,15 @@ def close_the_scenario(ws: Workspace) -> dict[str, object]:
         ws, JULY, restate=True, reason="July deal booked late", error_budget=0.6
     )
     return runs
+
+
+def oracle_disagreement(ws: Workspace) -> str:
+    """'' when the published results agree with tests/oracle, else how they differ."""
+    try:
+        assert_agrees_with_the_oracle(ws, [JULY])
+    except AssertionError as error:
+        return str(error)
+    return ""
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +119,8 @@ def test_every_close_of_the_scenario_publishes_on_both_engines(both):
     _, _, duck_runs, spark_runs = both
     for runs in (duck_runs, spark_runs):
         for name, run in runs.items():
-            assert run.success, (name, run.errors)
+            if name != "oracle":
+                assert run.success, (name, run.errors)
     assert spark_runs["restated"].metadata["publication"]["version"] == 2
     assert engine_tag(both[1], spark_runs["august"].run_id) == "spark"  # shown in the UI
     assert engine_tag(both[0], duck_runs["august"].run_id) == "duckdb"
@@ -135,7 +149,8 @@ def test_every_delta_table_is_the_same_on_both_engines(both):
         spark_types, spark_rows = rows_and_types(spark.published_table(name))
         assert spark_types == duck_types, name
         assert spark_rows == duck_rows, name
-        assert duck_rows or name in {"payout_batches", "disputes"}, f"{name} has no rows"
+        if name in EXPECTED_NON_EMPTY:
+            assert duck_rows, f"{name} has no rows: the comparison would prove nothing"
 
 
 def readers_tables(ws: Workspace) -> dict[str, tuple[list, list]]:
@@ -175,8 +190,11 @@ def test_content_hashes_and_input_fingerprints_are_the_same_on_both_engines(both
 
 
 def test_the_spark_close_agrees_with_the_oracle(both):
-    _, spark, _, _ = both
-    assert_agrees_with_the_oracle(spark, [JULY, AUGUST])
+    """July's first close (the oracle knows neither restatements nor a changed rule book; the
+    equality tests above carry the rest of the scenario from DuckDB's tested close)."""
+    _, _, duck_runs, spark_runs = both
+    assert duck_runs["oracle"] == ""  # the oracle is right about this scenario ...
+    assert spark_runs["oracle"] == ""  # ... and Spark agrees with it
 
 
 def test_verify_chain_passes_on_the_spark_workspace(both):
