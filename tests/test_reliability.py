@@ -3,7 +3,6 @@ and two closes at once: one proceeds, the other refuses clearly."""
 
 from __future__ import annotations
 
-import fcntl
 import os
 import subprocess
 import time
@@ -88,16 +87,6 @@ def test_kill_minus_9_at_each_step_leaves_no_partial_version(base_landing):
     _readers_copy_is_consistent(ws)
 
 
-def _lock_held(ws: Workspace) -> bool:
-    with open(ws.lock_file, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        fcntl.flock(handle, fcntl.LOCK_UN)
-        return False
-
-
 def test_two_closes_at_once_one_proceeds_the_other_refuses_clearly(base_landing):
     ws = base_landing
     write_csv(ws, "sales", "sales_2026-07.csv", [sale("X1", "R1", "2026-07-02", "1000")])
@@ -111,7 +100,7 @@ def test_two_closes_at_once_one_proceeds_the_other_refuses_clearly(base_landing)
         text=True,
     )
     deadline = time.monotonic() + 120
-    while not _lock_held(ws):
+    while not ws.close_running():
         assert first.poll() is None and time.monotonic() < deadline
         time.sleep(0.05)
     second = subprocess.run(

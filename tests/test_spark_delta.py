@@ -23,6 +23,7 @@ import pytest
 from orchestration.lib.workspace import Workspace
 from orchestration.publish import serving
 from orchestration.warehouse import delta
+from orchestration.warehouse.connection import WarehouseError
 from orchestration.warehouse.duckdb import _ddl, connect
 from schemas.published import LOGS, PUBLICATIONS_COLUMNS, VERSIONED, PublishedTable
 
@@ -290,3 +291,15 @@ def test_a_file_of_other_column_types_is_not_committed(tmp_path: Path):
     )
     assert delta.read(path).to_pylist() == [{"period": "2026-07", "points": Decimal("1.50")}]
     assert delta.last_commit(path)["jifen.period"] == "x"
+
+
+def test_a_statement_spark_refuses_is_a_warehouse_error_that_names_it(spark):
+    """Callers catch ``WarehouseError`` on either engine (verify-chain's findings, say)."""
+    from orchestration.warehouse.spark import Databases, SparkWarehouse
+
+    refused = pytest.raises(WarehouseError)
+    with SparkWarehouse(spark, Databases("refused_")) as warehouse, refused as raised:
+        warehouse.rows("select amount from no_such_table where rep_id = ?", ["R1"])
+    message = str(raised.value)
+    assert "no_such_table" in message.splitlines()[0]
+    assert message.endswith("statement: select amount from no_such_table where rep_id = ?")

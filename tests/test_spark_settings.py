@@ -1,10 +1,18 @@
 """The Spark session's settings, read without starting Spark: the conf files, their precedence,
-the master, and the single-writer rule on locations a local flock does not lock."""
+the master, and the single-writer rule on locations a local flock does not lock; and the audit's
+refusal, before any JVM starts, while a close holds a Spark workspace."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
+from orchestration.audit import WarehouseLocked
+from orchestration.audit.readonly import open_warehouse
+from orchestration.lib.engine import workspace_engine
+from orchestration.lib.workspace import Workspace
 from orchestration.warehouse.spark_session import (
     DEFAULT_MASTER,
     SingleWriterUndeclared,
@@ -142,3 +150,32 @@ def test_local_paths_and_file_uris_need_no_declaration(tmp_path):
     assert conf["spark.sql.warehouse.dir"] == f"file://{tmp_path}/w"
     assert "spark.jifen.singleWriter" not in conf
     session_conf(home / "state", published=f"file://{home}/published")
+
+
+HOLD_THE_WRITER_LOCK = """
+import sys, time
+from pathlib import Path
+from orchestration.lib.workspace import Workspace
+with Workspace.at(Path(sys.argv[1])).writer_lock():
+    print("held", flush=True)
+    time.sleep(60)
+"""
+
+
+def test_the_audit_names_a_running_close_of_a_spark_workspace_before_starting_spark(tmp_path):
+    """A close's JVM holds the workspace's embedded Derby metastore: a second JVM would fail
+    with pages of Java errors. The audit asks the writer lock first and says what to do."""
+    ws = Workspace.at(tmp_path / "home").prepare()
+    assert workspace_engine(ws, "spark") == "spark"
+    command = [sys.executable, "-c", HOLD_THE_WRITER_LOCK, str(ws.home)]
+    holder = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        assert ws.close_running()
+        locked = pytest.raises(WarehouseLocked, match=r"the Spark metastore in .* is locked by a")
+        with locked, open_warehouse(ws):
+            pass
+    finally:
+        holder.kill()
+        holder.wait()
+    assert not ws.close_running()

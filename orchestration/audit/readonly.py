@@ -29,9 +29,15 @@ class AuditError(Exception):
 
 
 class WarehouseLocked(AuditError, WorkspaceBusy):
-    """The warehouse is held by a running close: DuckDB allows no reader beside a writer."""
+    """The warehouse is held by a running close: DuckDB allows no reader beside a writer, and
+    Spark's embedded Derby metastore one JVM."""
 
     def __init__(self, workspace: Workspace, detail: str = "") -> None:
+        held = (
+            f"the Spark metastore in {workspace.state}"
+            if engine_of(workspace) == "spark"
+            else f"the warehouse {workspace.warehouse}"
+        )
         found = re.search(r"PID (\d+)", detail)
         if found:
             pid = found[1]
@@ -42,7 +48,7 @@ class WarehouseLocked(AuditError, WorkspaceBusy):
                 pid = "?"
         Exception.__init__(
             self,
-            f"the warehouse {workspace.warehouse} is locked by a running jifen close "
+            f"{held} is locked by a running jifen close "
             f"(pid {pid}) or another program writing to it; the audit reads it, so wait for "
             "the close to finish and run the command again",
         )
@@ -75,13 +81,22 @@ def open_warehouse(workspace: Workspace) -> Iterator[Warehouse]:
 
 @contextmanager
 def _open_spark(workspace: Workspace) -> Iterator[Warehouse]:
-    """The Spark warehouse (read-only: no table is made); nothing published, no warehouse."""
-    with connect(workspace, read_only=True) as warehouse:
-        if not warehouse.table_exists("publications", "published"):
-            raise NothingPublished(
-                f"{workspace.home} has no warehouse yet: run `jifen close PERIOD` first"
-            )
-        yield warehouse
+    """The Spark warehouse (read-only: no table is made); nothing published, no warehouse; a
+    clear error while a close's JVM holds the workspace's embedded metastore (asked before
+    starting a JVM of our own, which would log Derby's refusal at length)."""
+    if workspace.close_running():
+        raise WarehouseLocked(workspace)
+    try:
+        with connect(workspace, read_only=True) as warehouse:
+            if not warehouse.table_exists("publications", "published"):
+                raise NothingPublished(
+                    f"{workspace.home} has no warehouse yet: run `jifen close PERIOD` first"
+                )
+            yield warehouse
+    except WarehouseError as error:
+        if is_lock_error(error):
+            raise WarehouseLocked(workspace, str(error)) from None
+        raise
 
 
 def json_text(warehouse: Warehouse, column: str, key: str) -> str:

@@ -162,6 +162,18 @@ class Workspace:
                     held[0].close()
                     del _held[self.lock_file]
 
+    def close_running(self) -> bool:
+        """Another process holds the writer lock (a close runs), asked without taking it."""
+        if self.lock_file in _held or not self.lock_file.exists():
+            return False
+        with open(self.lock_file) as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            fcntl.flock(handle, fcntl.LOCK_UN)
+        return False
+
 
 class WorkspaceBusy(RuntimeError):
     def __init__(self, workspace: Workspace) -> None:

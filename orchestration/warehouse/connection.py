@@ -15,7 +15,13 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-WarehouseError = duckdb.Error  # what a failed statement raises, whatever the engine
+
+class StatementError(Exception):
+    """A statement Spark refused or could not run: Spark's message, then the statement."""
+
+
+# what a failed statement raises, whatever the engine: `except WarehouseError` catches either
+WarehouseError = (duckdb.Error, StatementError)
 Params = Sequence[Any] | None
 
 
@@ -162,5 +168,8 @@ def open_database(path: Path | None = None, *, read_only: bool = False) -> Wareh
 
 
 def is_lock_error(error: Exception) -> bool:
-    """Another process holds the file (DuckDB allows one writer, and no reader beside it)."""
+    """Another process holds the file (DuckDB allows one writer, and no reader beside it), or
+    the workspace's embedded Derby metastore (Spark: one JVM at a time)."""
+    if isinstance(error, StatementError):
+        return "XSDB6" in str(error) or "Another instance of Derby" in str(error)
     return isinstance(error, duckdb.IOException) and "lock" in str(error).lower()

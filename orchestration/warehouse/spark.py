@@ -14,6 +14,7 @@ temporary views are its own, the SparkContext and the metastore shared.
 
 from __future__ import annotations
 
+import functools
 import re
 import shutil
 import uuid
@@ -24,6 +25,10 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+from py4j.protocol import Py4JJavaError
+from pyspark.errors import PySparkException
+
+from orchestration.warehouse.connection import StatementError
 
 Params = Sequence[Any] | None
 PandasMap = Callable[[Iterator[Any]], Iterator[Any]]  # pandas frames in, pandas frames out
@@ -78,11 +83,39 @@ def _prefixed(databases: Databases) -> Callable[[re.Match], str]:
     return lambda match: databases.named(match.group(1)) + "."
 
 
+def _reported(method):
+    """Spark's errors raised as the warehouse's own ``StatementError`` (Spark's message, then
+    the statement), so callers that catch ``WarehouseError`` handle both engines alike."""
+
+    @functools.wraps(method)
+    def reporting(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except (PySparkException, Py4JJavaError) as error:
+            statement = f"\nstatement: {args[0]}" if args and isinstance(args[0], str) else ""
+            raise StatementError(_spark_message(error) + statement) from error
+
+    return reporting
+
+
+def _spark_message(error: Exception) -> str:
+    """Spark's message, then the Java error's chain of causes one line each (the root cause
+    names e.g. Derby's lock), without the stack traces py4j prints."""
+    java = getattr(error, "java_exception", None) or getattr(error, "_origin", None)
+    lines = [] if isinstance(error, Py4JJavaError) else [str(error).strip()]
+    cause = java.getCause() if java is not None and lines else java
+    while cause is not None and len(lines) < 20:
+        lines.append(str(cause.toString()))
+        cause = cause.getCause()
+    return "\n".join(lines)
+
+
 class SparkWarehouse:
     """A Spark session behind the methods jifen uses (``connection.Warehouse``'s)."""
 
     engine = "spark"
 
+    @_reported
     def __init__(self, spark, databases: Databases = Databases(), location: Path | None = None):
         self._spark = spark.newSession()
         self.databases = databases
@@ -101,6 +134,7 @@ class SparkWarehouse:
             else self._spark.sql(translated)
         )
 
+    @_reported
     def run(self, sql: str, params: Params = None) -> None:
         deleting = _DELETE.match(sql)
         if deleting:
@@ -123,9 +157,11 @@ class SparkWarehouse:
         for values in rows:
             self.run(sql, values)
 
+    @_reported
     def rows(self, sql: str, params: Params = None) -> list[tuple]:
         return [tuple(row) for row in self._sql(sql, params).collect()]
 
+    @_reported
     def row(self, sql: str, params: Params = None) -> tuple | None:
         found = self._sql(sql, params).take(1)
         return tuple(found[0]) if found else None
@@ -134,12 +170,15 @@ class SparkWarehouse:
         found = self.row(sql, params)
         return None if found is None else found[0]
 
+    @_reported
     def dicts(self, sql: str, params: Params = None) -> list[dict[str, Any]]:
         return [row.asDict() for row in self._sql(sql, params).collect()]
 
+    @_reported
     def columns(self, sql: str, params: Params = None) -> list[str]:
         return self._sql(sql, params).columns
 
+    @_reported
     def arrow(self, sql: str, params: Params = None) -> pa.Table:
         """Rows as Arrow, collected to the driver: for small results only."""
         return self._sql(sql, params).toArrow()
@@ -160,6 +199,7 @@ class SparkWarehouse:
             self._temporary.discard(name)
 
     # what DuckDB says in one statement and Spark in several
+    @_reported
     def replace_table(self, name: str, select_sql: str, params: Params = None, *, temp=False):
         """``create or replace [temp] table name as select``. A temporary table is a view of
         the result checkpointed on the executors (no lineage to recompute, never collected)."""
@@ -199,16 +239,19 @@ class SparkWarehouse:
         self._temporary.add(name)
 
     # catalogue
+    @_reported
     def table_exists(self, name: str, schema: str = "main", catalog: str | None = None) -> bool:
         if name in self._temporary and schema in ("main", "temp"):
             return True
         return self._spark.catalog.tableExists(f"{self.databases.named(schema)}.{name}")
 
+    @_reported
     def table_columns(self, table: str, schema: str = "main") -> list[str]:
         found = self._spark.catalog.listColumns(f"{self.databases.named(schema)}.{table}")
         return [column.name for column in found]
 
     # files
+    @_reported
     def to_parquet(self, sql: str, path: Path) -> None:
         """A Parquet folder (Spark writes one file per task), not a single file."""
         self._sql(sql).write.mode("overwrite").parquet(str(path))
@@ -233,6 +276,7 @@ class SparkWarehouse:
     def __exit__(self, *exc_info) -> None:
         self.close()
 
+    @_reported
     def write_parquet(self, sql: str, params: Params, folder: Path) -> list[Path]:
         """The rows of ``sql`` as Parquet files the executors write into ``folder`` (nothing is
         collected to the driver); the paths of the new files, an empty result's one empty file
