@@ -19,11 +19,13 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
+import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from orchestration.ingest.landing import ingest_source
-from orchestration.ingest.spark_landing import ingest_source_on_executors
+from orchestration.ingest.spark_landing import ingest_source_on_executors, read_files
 from orchestration.lib.workspace import SOURCES, Workspace
 from orchestration.validate.engine import validate_all
 from orchestration.validate.row_checks import judge_new_rows_in_batches
@@ -183,6 +185,26 @@ def test_a_later_close_judges_the_new_files_as_on_duckdb(two_closes):
     assert any("modified after it was ingested" in problem for problem in refused)
     assert len(later["outcomes"]) == len(first["outcomes"]) + 3
     assert_same(later, spark_later)
+
+
+def test_a_file_read_in_several_chunks_reaches_spark_as_plain_arrays(tmp_path, monkeypatch):
+    """pyspark turns each column of an executor's frame into one Arrow array: a frame over the
+    several chunks of a large file (16 MiB blocks) has chunked columns, which it refuses (the
+    1 M-row benchmark stopped so). Small blocks make a small file large; no JVM needed."""
+    monkeypatch.setattr("orchestration.ingest.csv_file.BLOCK_SIZE", 1 << 12)
+    path = tmp_path / "sales_2026-07.csv"
+    lines = [",".join(SPECS["sales"].columns)]
+    lines += [f"X{i},sale,O{i},R1,C1,2026-07-02,{i}.00,CNY" for i in range(2000)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    listed = pd.DataFrame({"file_index": [0], "path": [str(path)]})
+    frames = list(read_files("sales", iter([listed])))
+    rows = [frame for frame in frames if not frame["is_file"].any()]
+    assert len(rows) > 1  # the file was read in several chunks ...
+    numbers = [n for frame in rows for n in frame["row_number"]]
+    assert numbers == list(range(1, 2001))  # ... and every row is there once, in order
+    for frame in frames:
+        for column in frame.columns:
+            assert isinstance(pa.Array.from_pandas(frame[column]), pa.Array), column
 
 
 CLUSTER_SOURCES = ("reps", "customers", "sales")

@@ -147,11 +147,14 @@ def read_files(source: str, frames: Iterator[pd.DataFrame]) -> Iterator[pd.DataF
                 summary = {"problem": rejected.problem, "hint": rejected.hint}
                 yield _one_row(order, is_file=True, file_index=index, row_number=0, **summary)
                 continue
-            rows = table.to_pandas()
-            rows["is_file"], rows["file_index"] = False, index
-            for column in ("problem", "hint", "file_format"):
-                rows[column] = None
-            yield rows[order]
+            # one frame per Arrow chunk: a frame over a large file's several chunks reaches
+            # pyspark as chunked columns, which its Arrow conversion refuses (pandas 3)
+            for batch in table.to_batches():
+                rows = batch.to_pandas()
+                rows["is_file"], rows["file_index"] = False, index
+                for column in ("problem", "hint", "file_format"):
+                    rows[column] = None
+                yield rows[order]
             kind = ingested_format(path, table)
             yield _one_row(
                 order, is_file=True, file_index=index, row_number=table.num_rows, file_format=kind

@@ -110,6 +110,9 @@ def _spark_message(error: Exception) -> str:
     return "\n".join(lines)
 
 
+_DATABASES_MADE: set[tuple] = set()
+
+
 class SparkWarehouse:
     """A Spark session behind the methods jifen uses (``connection.Warehouse``'s)."""
 
@@ -122,7 +125,10 @@ class SparkWarehouse:
         self._temporary: set[str] = set()  # the temporary views made here (the catalog is slow)
         for name in (databases.main, databases.published):
             where = f" location '{Path(location) / (name + '.db')}'" if location else ""
-            self._spark.sql(f"create database if not exists {name}{where}")
+            made = (spark.sparkContext.applicationId, name, where)
+            if made not in _DATABASES_MADE:  # a metastore round trip each: once per process
+                self._spark.sql(f"create database if not exists {name}{where}")
+                _DATABASES_MADE.add(made)
         self._spark.catalog.setCurrentDatabase(databases.main)
 
     # statements and results
