@@ -61,3 +61,17 @@ def machine() -> dict:
         **{name: _package(name) for name in PACKAGES},
         "jifen": _commit(),
     }
+
+
+def engine_settings(args) -> dict:
+    """The engine of the closes and, on Spark, the session's settings as jifen builds them
+    (its defaults, the master, the --spark-conf file; the paths under HOME left out)."""
+    if args.engine != "spark":
+        return {"engine": args.engine}
+    from orchestration.warehouse.spark_session import DEFAULTS, read_conf_file
+
+    settings = {**DEFAULTS, "spark.master": args.spark_master}
+    if args.spark_conf:
+        settings.update(read_conf_file(args.spark_conf))
+    versions = {name: _package(name) for name in ("pyspark", "dbt-spark", "deltalake")}
+    return {"engine": "spark", "settings": settings, **versions}

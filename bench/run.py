@@ -2,6 +2,7 @@
 hand-written DuckDB scripts that read the compiled rule book, bench/floor.py).
 
     python bench/run.py --scales 100k,1m,10m [--out docs/benchmarks.md] [--keep DIR]
+    python bench/run.py --engine spark --scales 1m --out /tmp/spark.md   # the closes on Spark
 
 For each scale (sales rows in the closed month M) it lands the same data and times, one after
 the other, in fresh processes:
@@ -23,6 +24,7 @@ report.py and machine.py (the table and docs/benchmarks.md).
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import tempfile
@@ -32,6 +34,9 @@ if __name__ == "__main__":  # run as a script: import `bench` from the repositor
     sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 from bench.plan import DEFAULT_HISTORY_ROWS, parse_count  # noqa: E402
+
+# not Spark's local[*]: what docs/operations.md advises on a machine shared with other work
+DEFAULT_SPARK_MASTER = "local[2]"
 from orchestration.lib.paths import REPO_ROOT  # noqa: E402
 from orchestration.lib.period import parse_period  # noqa: E402
 
@@ -73,6 +78,29 @@ def parser() -> argparse.ArgumentParser:
     ask.add_argument(
         "--no-gate-split", action="store_true", help="do not time the gate alone after closes"
     )
+    ask.add_argument(
+        "--no-next-month",
+        action="store_true",
+        help="stop each scale after the re-close: no floor and close of the next month",
+    )
+    ask.add_argument(
+        "--engine",
+        choices=("duckdb", "spark"),
+        default="duckdb",
+        help="the engine of every jifen process (default duckdb); the floor is always DuckDB",
+    )
+    ask.add_argument(
+        "--spark-master",
+        default=None,
+        help="with --engine spark: JIFEN_SPARK_MASTER (default: $JIFEN_SPARK_MASTER, else "
+        f"{DEFAULT_SPARK_MASTER})",
+    )
+    ask.add_argument(
+        "--spark-conf",
+        type=Path,
+        default=None,
+        help="with --engine spark: a spark-defaults.conf file, passed as JIFEN_SPARK_CONF",
+    )
     return ask
 
 
@@ -89,6 +117,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.history_scale = args.history_scale or min(args.scales[0], DEFAULT_HISTORY_ROWS)
     if args.history_scale > args.scales[0]:
         ask.error("--history-scale must not exceed the smallest scale")
+    if args.engine == "spark":
+        args.spark_master = (
+            args.spark_master or os.environ.get("JIFEN_SPARK_MASTER") or DEFAULT_SPARK_MASTER
+        )
+        if args.spark_conf:
+            args.spark_conf = args.spark_conf.resolve()
+            if not args.spark_conf.is_file():
+                ask.error(f"--spark-conf: no file {args.spark_conf}")
+    elif args.spark_master or args.spark_conf:
+        ask.error("--spark-master and --spark-conf need --engine spark")
     return args
 
 

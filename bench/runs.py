@@ -31,6 +31,16 @@ def compile_seeds(home: Path, folder: Path) -> Path:
     return compile_files(rulebook_files(Workspace.at(home)), folder).folder
 
 
+def record_engine(home: Path, engine: str) -> None:
+    """Record the workspace's engine before its first jifen command, as `jifen close --engine`
+    would: `jifen standings` (the warm-up) runs on the recorded engine and, on a new
+    workspace, on DuckDB whatever JIFEN_ENGINE says. Refused if the workspace has another."""
+    from orchestration.lib.engine import workspace_engine
+    from orchestration.lib.workspace import Workspace
+
+    workspace_engine(Workspace.at(home), engine)
+
+
 def failure(measured: Measured) -> str:
     code = measured.returncode
     why = f"killed by signal {-code}" if code < 0 else f"exit {code}"
@@ -45,6 +55,9 @@ class Runner:
     error_budget: float | None = 1.0
     gate_split: bool = True
     notes: list[str] = field(default_factory=list)  # for the report
+    engine: str = "duckdb"  # of every jifen process; the floor is DuckDB whatever this says
+    spark_master: str | None = None
+    spark_conf: Path | None = None
     python: str = sys.executable
     env: dict[str, str] = field(init=False)
     jifen: list[str] = field(init=False)
@@ -52,10 +65,17 @@ class Runner:
     def __post_init__(self) -> None:
         self.env = {k: v for k, v in os.environ.items() if k not in ("JIFEN_HOME", "DAGSTER_HOME")}
         self.env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+        # the first jifen command of a workspace (the warm-up or the close) records the engine
+        self.env["JIFEN_ENGINE"] = self.engine
+        if self.spark_master:
+            self.env["JIFEN_SPARK_MASTER"] = self.spark_master
+        if self.spark_conf:
+            self.env["JIFEN_SPARK_CONF"] = str(self.spark_conf)
         jifen = Path(self.python).with_name("jifen")
         self.jifen = [str(jifen)] if jifen.exists() else [self.python, "-m", "orchestration.cli"]
 
     def jifen_run(self, home: Path, log: Path, *args: str) -> Measured:
+        record_engine(home, self.engine)
         return run_measured([*self.jifen, *args, "--home", str(home)], log, self.env)
 
     def close(self, home: Path, period: str, log: Path) -> Measured:

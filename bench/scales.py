@@ -14,7 +14,7 @@ from pathlib import Path
 from bench.compare import compare
 from bench.data import base_data, generate_month_data, land, replicate
 from bench.files import SOURCES, landing_rows, sales_rows
-from bench.machine import machine
+from bench.machine import engine_settings, machine
 from bench.measure import log_tail
 from bench.plan import Plan, count_label
 from bench.report import markdown, mib, rich_table
@@ -34,7 +34,13 @@ class Bench:
         self.plan = Plan.before(args.period, args.history_months, args.history_scale, args.seed)
         self.results: dict = {"scales": [], "notes": []}
         self.runner = Runner(
-            self.say, args.error_budget, not args.no_gate_split, notes=self.results["notes"]
+            self.say,
+            args.error_budget,
+            not args.no_gate_split,
+            notes=self.results["notes"],
+            engine=args.engine,
+            spark_master=args.spark_master,
+            spark_conf=args.spark_conf,
         )
 
     def say(self, message: str) -> None:
@@ -43,6 +49,7 @@ class Bench:
 
     def run(self) -> dict:
         self.results["machine"] = machine()
+        self.results["engine"] = engine_settings(self.args)
         self.results["plan"] = self.plan.describe(self.args.scales, self.args.error_budget)
         self.results["started"] = datetime.now(UTC).isoformat(timespec="seconds")
         if not self.args.no_fixed_cost:
@@ -80,7 +87,7 @@ class Bench:
         """Time the floor, then the close, of a period, and compare their results."""
         prefix, key = ("next ", "next_check") if next_month else ("", "check")
         previous = None if next_month else latest_run(home, period)[0]
-        timed = self.runner.timed
+        timed = self.timed
         if not timed(scale, home, folder, f"{prefix}floor", period):
             return False
         if not timed(scale, home, folder, f"{prefix}close", period, previous_run=previous):
@@ -90,9 +97,16 @@ class Bench:
         self.report_check(scale["label"], period, scale[key])
         return True
 
+    def timed(self, scale: dict, *args, **kwargs) -> bool:
+        """One timed run (Runner.timed), written to the report at once: a long run can be
+        read while the next one goes."""
+        ok = self.runner.timed(scale, *args, **kwargs)
+        self.write()
+        return ok
+
     def re_close(self, scale: dict, home: Path, folder: Path, period: str) -> None:
         previous = latest_run(home, period)[0]
-        self.runner.timed(scale, home, folder, "re-close", period, previous_run=previous)
+        self.timed(scale, home, folder, "re-close", period, previous_run=previous)
 
     def report_check(self, label: str, period: str, check: dict) -> None:
         verdict = "[green]match[/]" if check["match"] else "[red]MISMATCH[/]"
@@ -150,13 +164,18 @@ class Bench:
         )
         if self.floor_and_close(scale, home, folder, plan.period):
             self.re_close(scale, home, folder, plan.period)
-            self.land_month(base, home, copies, plan.following)
-            scale["next_sales_rows"] = sales_rows(home / "landing", plan.following)
-            self.say(f"{label}: landed {plan.following}: {scale['next_sales_rows']:,} sales rows")
-            self.floor_and_close(scale, home, folder, plan.following, next_month=True)
+            if not self.args.no_next_month:
+                self.next_month(scale, base, home, folder, copies)
         if not self.args.keep:
             shutil.rmtree(home, ignore_errors=True)
         return scale
+
+    def next_month(self, scale: dict, base: Path, home: Path, folder: Path, copies: int) -> None:
+        following = self.plan.following
+        self.land_month(base, home, copies, following)
+        scale["next_sales_rows"] = sales_rows(home / "landing", following)
+        self.say(f"{scale['label']}: landed {following}: {scale['next_sales_rows']:,} sales rows")
+        self.floor_and_close(scale, home, folder, following, next_month=True)
 
     def land_month(self, base: Path, home: Path, copies: int, month: str) -> None:
         land(base, home, month)

@@ -20,6 +20,7 @@ minutes on two cores.
 from __future__ import annotations
 
 import csv
+import json
 import re
 import shutil
 import subprocess
@@ -28,6 +29,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import pytest
 from conftest import write_csv
 from test_close_e2e import assert_agrees_with_the_oracle
@@ -55,6 +57,12 @@ CLOCK_COLUMNS = {"published_at", "run_id", "publication_hash", "previous_hash", 
 CLOCK_COLUMNS |= {"record_hash", "as_of", "ingested_at", "first_seen_at"}
 EXPECTED_NON_EMPTY = {"publications", "points_ledger", "rep_period_points", "quarantine"}
 EXPECTED_NON_EMPTY |= {"loyalty_ledger", "member_balances", "publication_inputs", "approvals"}
+# a quote, a comma and a backslash, carried by dbt into explanation texts (seed literals,
+# rtrim's arguments and listagg's order differ between the engines without an error)
+LATE_REASON = 'July deal "booked" late, by hand \\ again'
+# digests of a member's walk events, in each engine's own 64-bit hash (docs/decisions.md): they
+# differ by design; that Spark takes the same decisions from its own is int_loyalty_resumed
+ENGINE_DIGESTS = {"digest_before", "digest_through", "events_digest"}
 runner = CliRunner()
 
 
@@ -77,14 +85,27 @@ def close_the_scenario(ws: Workspace) -> dict[str, object]:
         "adjustments_2026-08.csv",
         [
             ["ADJ1", rep_id, AUGUST, "20.78", "missed deal credit", "Li Wei"],
-            ["ADJ2", rep_id, JULY, "10.00", "July deal booked late", "Li Wei"],
+            ["ADJ2", rep_id, JULY, "10.00", LATE_REASON, "Li Wei"],
         ],
     )
     runs["august"] = run_close(ws, AUGUST, error_budget=0.6)
-    runs["restated"] = run_close(
-        ws, JULY, restate=True, reason="July deal booked late", error_budget=0.6
-    )
+    runs["relations"] = dbt_relations(ws)
+    runs["restated"] = run_close(ws, JULY, restate=True, reason="a late deal", error_budget=0.6)
     return runs
+
+
+def dbt_relations(ws: Workspace) -> dict[str, pa.Table]:
+    """Every model and seed dbt built for August's close, read back from the engine's warehouse:
+    the prior-period adjustment, the promoted rule book and the walk resumed from July's saved
+    states all pass through them."""
+    manifest = json.loads((ws.dbt_target / "manifest.json").read_text(encoding="utf-8"))
+    names = sorted(
+        node["alias"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] in ("model", "seed")
+    )
+    with connect(ws, read_only=True) as warehouse:
+        return {name: warehouse.arrow(f"select * from {name}") for name in names}
 
 
 def oracle_disagreement(ws: Workspace) -> str:
@@ -127,7 +148,7 @@ def test_every_close_of_the_scenario_publishes_on_both_engines(both):
     _, _, duck_runs, spark_runs = both
     for runs in (duck_runs, spark_runs):
         for name, run in runs.items():
-            if name != "oracle":
+            if name not in ("oracle", "relations"):
                 assert run.success, (name, run.errors)
     assert spark_runs["restated"].metadata["publication"]["version"] == 2
     assert engine_tag(both[1], spark_runs["august"].run_id) == "spark"  # shown in the UI
@@ -203,6 +224,60 @@ def test_the_spark_close_agrees_with_the_oracle(both):
     _, _, duck_runs, spark_runs = both
     assert duck_runs["oracle"] == ""  # the oracle is right about this scenario ...
     assert spark_runs["oracle"] == ""  # ... and Spark agrees with it
+
+
+def arrow_type(data_type: pa.DataType) -> str:
+    """A column type as both engines' Arrow shows it; every text type is text."""
+    text = pa.types.is_string(data_type) or pa.types.is_large_string(data_type)
+    return "string" if text or pa.types.is_string_view(data_type) else str(data_type)
+
+
+def content(table: pa.Table) -> tuple[list[tuple[str, str]], list[tuple]]:
+    """(column, type) pairs and the rows sorted; the values of what depends on the run (plan
+    and run ids, clocks) or on the engine's own digests are left out, their types compared."""
+    varies = CLOCK_COLUMNS | ENGINE_DIGESTS | {"plan_id"}
+    columns = [(field.name, arrow_type(field.type)) for field in table.schema]
+    rows = [
+        tuple("<varies>" if name in varies else value for name, value in row.items())
+        for row in table.to_pylist()
+    ]
+    return columns, sorted(rows, key=repr)
+
+
+def test_every_model_and_seed_holds_the_same_rows_and_types_on_spark(both):
+    """dbt's relations of August's close on each engine, every column, texts included."""
+    duck, spark = both[2]["relations"], both[3]["relations"]
+    assert len(duck) > 70 and sorted(spark) == sorted(duck)
+    differences = {}
+    for name in duck:
+        (duck_columns, duck_rows), (spark_columns, spark_rows) = map(
+            content, (duck[name], spark[name])
+        )
+        if duck_columns != spark_columns:
+            differences[name] = {"duckdb": duck_columns, "spark": spark_columns}
+        elif duck_rows != spark_rows:
+            only_duck = [row for row in duck_rows if row not in spark_rows][:3]
+            only_spark = [row for row in spark_rows if row not in duck_rows][:3]
+            differences[name] = {"duckdb only": only_duck, "spark only": only_spark}
+    assert not differences, "\n".join(f"{name}: {what}" for name, what in differences.items())
+
+
+@pytest.mark.parametrize(
+    ("relation", "column", "holds"),
+    [
+        ("int_manual_adjustments", "explanation", lambda text: '"booked" late, by' in text),
+        ("int_prior_period_adjustments", "rep_id", bool),
+        ("points_ledger", "rulebook_version", lambda version: version == "2026.2"),
+        ("loyalty_ledger", "kind", lambda kind: kind == "REDEMPTION"),
+        ("int_loyalty_resumed", "customer_id", bool),
+        ("member_balances", "customer_id", bool),
+    ],
+)
+def test_the_scenario_reaches_what_the_comparison_must_cover(both, relation, column, holds):
+    """Late rows booked, the new rule book applied, members resumed from the saved walk state
+    and redemptions walked, on Spark: so the equality above is not of empty tables."""
+    values = both[3]["relations"][relation].column(column).to_pylist()
+    assert any(holds(value) for value in values if value is not None), relation
 
 
 # -- everything else on the Spark workspace (item 6) --------------------------------------------
@@ -369,7 +444,7 @@ def test_verify_chain_names_rows_added_to_the_spark_history(ws):
         stray = ", ".join("'2026-01'" if name == "period" else name for name in columns)
         warehouse.run(
             f"insert into published.points_ledger select {stray} "
-            "from published.points_ledger where period = ? limit 1",
+            "from published.points_ledger where period = ? and version = 1 limit 1",
             [JULY],
         )
         try:
