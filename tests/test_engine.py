@@ -46,3 +46,21 @@ def test_a_workspace_with_a_duckdb_warehouse_from_before_is_duckdb(tmp_path, mon
 def test_an_unknown_engine_is_refused(tmp_path):
     with pytest.raises(EngineConflict, match="the engines are duckdb, spark"):
         workspace_engine(Workspace.at(tmp_path / "home"), "postgres")
+
+
+@pytest.mark.parametrize("command", [["close", "2026-07"], ["standings", "--period", "2026-07"]])
+def test_every_command_that_runs_a_close_asks_the_recorded_engine(tmp_path, monkeypatch, command):
+    """`standings` is a workspace's first command too (the benchmark's history): it records
+    the engine asked for, and refuses a conflicting one, before any work starts."""
+    from typer.testing import CliRunner
+
+    from orchestration.cli import app
+
+    monkeypatch.delenv("JIFEN_ENGINE", raising=False)
+    workspace = Workspace.at(tmp_path / "home")
+    workspace_engine(workspace)
+    asked = [*command, "--engine", "spark", "--home", str(workspace.home)]
+    refused = CliRunner().invoke(app, asked)
+    assert refused.exit_code == 2, refused.output
+    said = " ".join(refused.output.split())  # the console wraps long lines
+    assert "runs on duckdb" in said and "--engine asks for spark" in said

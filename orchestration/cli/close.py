@@ -201,11 +201,14 @@ def standings(
     ] = None,
     refresh: Annotated[bool, typer.Option(help="Recompute before showing.")] = True,
     limit: Annotated[int, typer.Option(help="Rows to show.")] = 20,
+    engine: EngineOption = None,
 ) -> None:
     """Provisional leaderboard of an open period (refreshed through Dagster; never a version)."""
     from datetime import date
 
     workspace = Workspace.at(home)
+    if refresh:  # a workspace's first command records its engine, whichever command it is
+        choose_engine(workspace, engine)
     period = period_argument(period) if period else date.today().strftime("%Y-%m")
     if refresh:
         _refresh_standings(workspace, period)
