@@ -7,9 +7,10 @@ independent, so the walk streams member by member and never holds more than one 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
-from itertools import groupby
+from itertools import groupby, islice
+from operator import itemgetter
 
 import pyarrow as pa
 
@@ -161,6 +162,25 @@ def saved_states(members: list[dict], lots: list[dict], through: date) -> dict[s
     }
 
 
+def walk_rows(
+    customer_id: str, rows: list[dict], until: date, state: State | None
+) -> Iterator[dict]:
+    """One member's event rows (of ``int_loyalty_walk_events``) walked up to ``until`` from
+    ``state``, as rows of OUTPUT."""
+    events = [_event(row) for row in rows]
+    return _records(customer_id, walk_member(customer_id, events, until, state))
+
+
+def record_batches(records: Iterable[dict]) -> pa.RecordBatchReader:
+    """Rows of OUTPUT as Arrow batches of BATCH_ROWS, made as they are read."""
+    rows = iter(records)
+    batches = (
+        pa.RecordBatch.from_pylist(chunk, schema=OUTPUT)
+        for chunk in iter(lambda: list(islice(rows, BATCH_ROWS)), [])
+    )
+    return pa.RecordBatchReader.from_batches(OUTPUT, batches)
+
+
 def walk_events(
     events: pa.RecordBatchReader, until: date, states: dict[str, State] | None = None
 ) -> pa.RecordBatchReader:
@@ -170,21 +190,9 @@ def walk_events(
     states = dict(states or {})
 
     def records() -> Iterator[dict]:
-        for customer_id, rows in groupby(_rows(events), key=lambda row: row["customer_id"]):
-            member_events = [_event(row) for row in rows]
-            state = states.pop(customer_id, None)
-            yield from _records(customer_id, walk_member(customer_id, member_events, until, state))
+        for customer_id, rows in groupby(_rows(events), key=itemgetter("customer_id")):
+            yield from walk_rows(customer_id, list(rows), until, states.pop(customer_id, None))
         for customer_id, state in sorted(states.items()):
-            yield from _records(customer_id, walk_member(customer_id, [], until, state))
+            yield from walk_rows(customer_id, [], until, state)
 
-    def batches() -> Iterator[pa.RecordBatch]:
-        chunk: list[dict] = []
-        for record in records():
-            chunk.append(record)
-            if len(chunk) == BATCH_ROWS:
-                yield pa.RecordBatch.from_pylist(chunk, schema=OUTPUT)
-                chunk = []
-        if chunk:
-            yield pa.RecordBatch.from_pylist(chunk, schema=OUTPUT)
-
-    return pa.RecordBatchReader.from_batches(OUTPUT, batches())
+    return record_batches(records())
