@@ -7,6 +7,7 @@ the workspace's own metastore, as a user runs them."""
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -59,3 +60,31 @@ def test_a_kill_during_a_spark_publication_is_invisible_and_the_next_close_finis
     assert lines == distinct > 0  # the killed close's rows were removed, not published twice
     ledger = delta.read(ws.published_table("points_ledger"))
     assert ledger.num_rows == lines
+
+
+def test_a_table_folder_a_killed_process_left_blocks_no_later_close(spark, tmp_path, monkeypatch):
+    """Found by the 1 M benchmark: a close killed while dbt created ``redemption_register`` left
+    the table's folder without a metastore entry, and the next close stopped in dbt with
+    LOCATION_ALREADY_EXISTS. The writer's first connection removes such folders, and only them."""
+    from orchestration.warehouse.connection import WarehouseError
+    from orchestration.warehouse.open import connect
+    from orchestration.warehouse.spark import DATABASE_PREFIX_ENV
+
+    monkeypatch.setenv(DATABASE_PREFIX_ENV, "orphans_")
+    ws = Workspace.at(tmp_path / "home").prepare()
+    workspace_engine(ws, "spark")
+    with connect(ws, read_only=True) as warehouse:
+        warehouse.run("create database if not exists orphans_main")
+        warehouse.run("create table kept using parquet as select 1 as n")
+        where = spark.catalog.getDatabase("orphans_main").locationUri.removeprefix("file:")
+        orphan = Path(where) / "redemption_register"
+        orphan.mkdir(parents=True)
+        (orphan / "part-00000.snappy.parquet").write_bytes(b"a killed write's bytes")
+        with pytest.raises(WarehouseError, match="LOCATION_ALREADY_EXISTS"):
+            warehouse.run("create table redemption_register using parquet as select 1 as n")
+
+    with ws.writer_lock(), connect(ws) as warehouse:
+        assert not orphan.exists()
+        warehouse.run("create table redemption_register using parquet as select 2 as n")
+        assert warehouse.rows("select n from redemption_register") == [(2,)]
+        assert warehouse.rows("select n from kept") == [(1,)]  # a table's folder stays

@@ -162,6 +162,11 @@ class Workspace:
                     held[0].close()
                     del _held[self.lock_file]
 
+    def holds_writer_lock(self) -> bool:
+        """This process holds the writer lock (``writer_lock``)."""
+        with _lock_guard:
+            return self.lock_file in _held
+
     def close_running(self) -> bool:
         """Another process holds the writer lock (a close runs), asked without taking it."""
         if self.lock_file in _held or not self.lock_file.exists():

@@ -8,6 +8,7 @@ in the workspace (``lib/engine.py``); nothing here chooses it.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,7 +16,9 @@ from contextlib import contextmanager
 from orchestration.lib.engine import DEFAULT_ENGINE, recorded_engine
 from orchestration.lib.workspace import Workspace
 
-# tables made once per process and workspace: Spark's catalogue answers in tens of milliseconds
+log = logging.getLogger(__name__)
+# tables made (and orphaned folders removed) once per process and workspace: Spark's
+# catalogue answers in tens of milliseconds
 _SPARK_TABLES_MADE: set[str] = set()
 
 
@@ -57,6 +60,10 @@ def connect_spark(workspace: Workspace, read_only: bool = False) -> Iterator:
     with SparkWarehouse(spark_of(workspace), databases) as warehouse:
         key = f"{workspace.home.resolve()}|{databases.prefix}"
         if not read_only and key not in _SPARK_TABLES_MADE:
+            # the writer only: a table another writer is making has a folder and no entry yet
+            if workspace.holds_writer_lock():
+                for folder in warehouse.remove_orphan_locations():
+                    log.warning("removed %s: a killed process left it without a table", folder)
             create_tables(warehouse)
             _SPARK_TABLES_MADE.add(key)
         yield warehouse

@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pyarrow as pa
 from py4j.protocol import Py4JJavaError
@@ -245,6 +246,26 @@ class SparkWarehouse:
         self._temporary.add(name)
 
     # catalogue
+    @_reported
+    def remove_orphan_locations(self) -> list[Path]:
+        """Remove the folders in the workspace's (local) database locations that no table owns,
+        and say which. A process killed while creating a table leaves its folder without a
+        metastore entry, and Spark then refuses every later ``create table`` of that name
+        (LOCATION_ALREADY_EXISTS): the next close would stop in dbt or validation. Only the
+        holder of the writer lock may call this: another writer's table may be half made."""
+        removed = []
+        for name in (self.databases.main, self.databases.published):
+            location = urlsplit(self._spark.catalog.getDatabase(name).locationUri)
+            folder = Path(location.path)
+            if location.scheme not in ("", "file") or not folder.is_dir():
+                continue
+            tables = {t.name.lower() for t in self._spark.catalog.listTables(name)}
+            for child in sorted(folder.iterdir()):
+                if child.is_dir() and child.name[0] not in "._" and child.name not in tables:
+                    shutil.rmtree(child)
+                    removed.append(child)
+        return removed
+
     @_reported
     def table_exists(self, name: str, schema: str = "main", catalog: str | None = None) -> bool:
         if name in self._temporary and schema in ("main", "temp"):
