@@ -6,7 +6,8 @@ select
 from {{ ref('int_loyalty_verdicts') }} as verdicts
 where
     verdicts.status = 'accepted'
-    and verdicts.redemption_id not in (
-        select accepted.redemption_id
+    and not exists (
+        select 1
         from {{ ref('stg_published__loyalty_accepted_redemptions') }} as accepted
+        where accepted.redemption_id = verdicts.redemption_id
     )

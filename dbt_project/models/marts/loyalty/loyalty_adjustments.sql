@@ -50,12 +50,14 @@ late_rows as (
         customer_id,
         source_file,
         source_row_number
-    from {{ ref('stg_validated__redemptions') }}
+    from {{ ref('stg_validated__redemptions') }} as redemptions
     where
-        redeemed_date < {{ period_start() }}
-        and redemption_id not in (  -- a refused redemption moved no points
-            select refused.redemption_id from {{ ref('int_loyalty_verdicts') }} as refused
-            where refused.status <> 'accepted'
+        redemptions.redeemed_date < {{ period_start() }}
+        and not exists (  -- a refused redemption moved no points
+            select 1 from {{ ref('int_loyalty_verdicts') }} as refused
+            where
+                refused.redemption_id = redemptions.redemption_id
+                and refused.status <> 'accepted'
         )
     union all
     select

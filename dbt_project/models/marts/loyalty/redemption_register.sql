@@ -38,5 +38,8 @@ where
     or (
         redeemed_date < {{ period_start() }}
         and exists (select 1 from {{ ref('stg_published__previous_loyalty_close') }})
-        and redemption_id not in (select accepted_before.redemption_id from accepted_before)
+        and not exists (
+            select 1 from accepted_before
+            where accepted_before.redemption_id = accepted.redemption_id
+        )
     )
