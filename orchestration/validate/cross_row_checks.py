@@ -250,14 +250,18 @@ def _adjustment_references(warehouse: Warehouse, spec: SourceSpec) -> None:
 
 
 def _unknown_orders(warehouse: Warehouse) -> None:
+    # NOT EXISTS, not NOT IN: on Spark a NOT IN over a table too large to broadcast is a
+    # nested-loop join (a sale's order_id is never null, so the two mean the same here)
     _quarantine(
         warehouse,
         "sales",
         "unknown_order",
-        """select raw_id, 'return of order ' || order_id || ' which has no loaded sale' as detail
-           from alive_sales
-           where txn_type = 'return'
-             and order_id not in (select order_id from alive_sales where txn_type = 'sale')""",
+        """select r.raw_id, 'return of order ' || r.order_id || ' which has no loaded sale'
+                  as detail
+           from alive_sales r
+           where r.txn_type = 'return'
+             and not exists (select 1 from alive_sales s
+                             where s.txn_type = 'sale' and s.order_id = r.order_id)""",
     )
 
 
