@@ -11,11 +11,11 @@ import random
 from datetime import date, timedelta
 
 import pyarrow as pa
+from test_loyalty_walk import forfeit, redeem, ret, sale, welcome
 
 from orchestration.loyalty.batches import OUTPUT, previous_period_end, saved_states, walk_events
 from orchestration.loyalty.walk import Event, walk_member
 
-BOOK = "loyalty-2026.1"
 UNTIL = date(2026, 8, 31)
 THROUGH = previous_period_end(UNTIL)
 START = date(2025, 9, 1)
@@ -63,61 +63,28 @@ LOTS = pa.schema(
 
 
 def member_events(rng: random.Random, customer_id: str) -> list[Event]:
-    """Earnings, returns, redemptions and now and then a forfeit, over a year to UNTIL."""
+    """A welcome, earnings, returns, redemptions and now and then a forfeit, over a year to
+    UNTIL (the event makers of test_loyalty_walk.py)."""
     events = []
     for number in range(rng.randint(0, 20)):
         day = START + timedelta(days=rng.randint(0, (UNTIL - START).days))
-        source_id = f"{customer_id}-{number}"
-        action = rng.choice(["sale", "sale", "welcome", "return", "redeem", "redeem", "forfeit"])
-        if action in ("sale", "welcome"):
-            order, kind = (1, "PURCHASE") if action == "sale" else (0, "WELCOME")
+        when, source_id = day.isoformat(), f"{customer_id}-{number}"
+        action = rng.choice(["sale", "sale", "return", "redeem", "redeem", "other"])
+        if action == "sale":
             lasts = rng.choice([None, 30, 200, 400])
-            events.append(
-                Event(
-                    day,
-                    order,
-                    "earn",
-                    kind,
-                    "sales",
-                    source_id,
-                    rng.randint(0, 300),
-                    BOOK,
-                    lot_id=f"{kind}:{source_id}",
-                    lot_expires_on=None if lasts is None else day + timedelta(lasts),
-                )
-            )
+            expires = None if lasts is None else (day + timedelta(lasts)).isoformat()
+            events.append(sale(source_id, when, rng.randint(0, 300), expires))
         elif action == "return":
             sold = f"{customer_id}-{rng.randint(0, 20)}"
-            events.append(
-                Event(
-                    day,
-                    2,
-                    "reverse",
-                    "PURCHASE",
-                    "sales",
-                    source_id,
-                    rng.randint(0, 300),
-                    BOOK,
-                    reverses_lot=f"PURCHASE:{sold}",
-                )
-            )
+            events.append(ret(source_id, when, rng.randint(0, 300), sold))
         elif action == "redeem":
-            events.append(
-                Event(
-                    day,
-                    4,
-                    "redeem",
-                    "REDEMPTION",
-                    "redemptions",
-                    source_id,
-                    rng.randint(0, 4) * 100,
-                    BOOK,
-                    monthly_limit=rng.choice([None, 300, 500]),
-                    honoured=rng.random() < 0.3,
-                )
-            )
+            limit = rng.choice([None, 300, 500])
+            honoured = rng.random() < 0.3
+            events.append(redeem(source_id, when, rng.randint(0, 4) * 100, honoured, limit))
+        elif number == 0:
+            events.append(welcome(customer_id, when))
         elif rng.random() < 0.3:
-            events.append(Event(day, 6, "forfeit", "FORFEIT", "members", customer_id, 0, BOOK))
+            events.append(forfeit(customer_id, when))
     return events
 
 
