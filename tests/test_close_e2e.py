@@ -180,6 +180,32 @@ def test_the_sample_data_exercises_every_reason_code_and_tier(closed):
     }
 
 
+def test_the_ui_reads_each_close_run_with_its_asset_events(closed):
+    """The event log is written on kept-open connections (lib/event_log.py): a Dagster instance
+    opened afresh from the workspace, as the UI and the daemon open it, finds every close run
+    with the materializations and check results of each step, in Dagster's own files."""
+    from dagster import AssetKey, DagsterEventType, DagsterInstance
+
+    ws, runs = closed
+    assert (ws.dagster_home / "history" / "runs" / "index.db").exists()
+    with DagsterInstance.from_config(str(ws.dagster_home)) as instance:
+        for period, run in runs.items():
+            assert instance.get_run_by_id(run.run_id).is_success, period
+            done = {
+                record.event_log_entry.dagster_event.asset_key
+                for record in instance.get_records_for_run(
+                    run.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION
+                ).records
+            }
+            assert {AssetKey("points_ledger"), AssetKey("publication")} <= done, period
+            checks = instance.get_records_for_run(
+                run.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION
+            ).records
+            assert checks, period
+        latest = instance.get_latest_materialization_event(AssetKey("publication"))
+        assert latest.run_id == runs[MONTHS[-1]].run_id
+
+
 def test_ledger_lines_sum_to_totals_and_tiers_follow_thresholds(closed):
     ws, _ = closed
     mismatches = published(

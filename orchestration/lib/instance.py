@@ -1,7 +1,8 @@
 """The workspace's Dagster instance settings (``state/dagster/dagster.yaml``): where runs,
 events and schedules are stored.
 
-SQLite files inside the workspace by default; PostgreSQL (``dagster-postgres``) when
+SQLite files inside the workspace by default, the event log through ``event_log.py`` (Dagster's
+files and tables, written on connections kept open); PostgreSQL (``dagster-postgres``) when
 ``JIFEN_POSTGRES_URL`` is set, read by Dagster from the environment so the password is never
 written to disk. jifen rewrites only a file it wrote itself (its first line says so, or it is the
 plain file of earlier versions); an operator's own ``dagster.yaml`` (deploy/dagster.yaml is a
@@ -10,6 +11,7 @@ ready one) is never touched.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -27,13 +29,32 @@ storage:
     postgres_url:
       env: {POSTGRES_ENV}
 """
+# named, not imported: preparing a workspace must not load Dagster (the CLI's quick answers)
+EVENT_LOG = ("orchestration.lib.event_log", "PooledSqliteEventLogStorage")
+# Where Dagster's default SQLite storage keeps the event log under DAGSTER_HOME: the same place.
+SQLITE_EVENTS = """\
+event_log_storage:
+  module: {module}
+  class: {cls}
+  config:
+    base_dir: {base_dir}
+"""
 
 
-def instance_yaml(environ: dict[str, str] | None = None) -> str:
+def instance_yaml(dagster_home: Path, environ: dict[str, str] | None = None) -> str:
     """The settings jifen writes: one run at a time (one writer per workspace), and PostgreSQL
-    storage when the environment names a server."""
+    storage when the environment names a server, else SQLite with the faster event log."""
     environ = os.environ if environ is None else environ
-    return MARKER + COMMON + (POSTGRES if environ.get(POSTGRES_ENV) else "")
+    if environ.get(POSTGRES_ENV):
+        return MARKER + COMMON + POSTGRES
+    events = dagster_home.resolve() / "history" / "runs"
+    return (
+        MARKER
+        + COMMON
+        + SQLITE_EVENTS.format(
+            module=EVENT_LOG[0], cls=EVENT_LOG[1], base_dir=json.dumps(str(events))
+        )
+    )
 
 
 def configure_instance(dagster_home: Path, environ: dict[str, str] | None = None) -> Path:
@@ -41,7 +62,7 @@ def configure_instance(dagster_home: Path, environ: dict[str, str] | None = None
     path = dagster_home / "dagster.yaml"
     current = path.read_text() if path.exists() else None
     if current is None or current == COMMON or current.startswith(MARKER):  # COMMON: jifen <= 0.1
-        wanted = instance_yaml(environ)
+        wanted = instance_yaml(dagster_home, environ)
         if current != wanted:
             dagster_home.mkdir(parents=True, exist_ok=True)
             path.write_text(wanted)
