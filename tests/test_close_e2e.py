@@ -181,7 +181,7 @@ def test_the_sample_data_exercises_every_reason_code_and_tier(closed):
 
 
 def test_the_ui_reads_each_close_run_with_its_asset_events(closed):
-    """The event log is written on kept-open connections (lib/event_log.py): a Dagster instance
+    """The event log is written on kept-open connections (defs/event_log.py): a Dagster instance
     opened afresh from the workspace, as the UI and the daemon open it, finds every close run
     with the materializations and check results of each step, in Dagster's own files."""
     from dagster import AssetKey, DagsterEventType, DagsterInstance

@@ -1,12 +1,12 @@
 """The workspace's Dagster instance settings (``state/dagster/dagster.yaml``): where runs,
 events and schedules are stored.
 
-SQLite files inside the workspace by default, the event log through ``event_log.py`` (Dagster's
-files and tables, written on connections kept open); PostgreSQL (``dagster-postgres``) when
-``JIFEN_POSTGRES_URL`` is set, read by Dagster from the environment so the password is never
-written to disk. jifen rewrites only a file it wrote itself (its first line says so, or it is the
-plain file of earlier versions); an operator's own ``dagster.yaml`` (deploy/dagster.yaml is a
-ready one) is never touched.
+SQLite files inside the workspace by default, the event log written through
+``defs/event_log.py`` (Dagster's files, on connections kept open); PostgreSQL
+(``dagster-postgres``) when ``JIFEN_POSTGRES_URL`` is set, read by Dagster from the environment
+so the password is never written to disk. jifen rewrites only a file it wrote itself (its first
+line says so, or it is the plain file of earlier versions); an operator's own ``dagster.yaml``
+(deploy/dagster.yaml is a ready one) is never touched.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ storage:
       env: {POSTGRES_ENV}
 """
 # named, not imported: preparing a workspace must not load Dagster (the CLI's quick answers)
-EVENT_LOG = ("orchestration.lib.event_log", "PooledSqliteEventLogStorage")
+EVENT_LOG = ("orchestration.defs.event_log", "PooledSqliteEventLogStorage")
 # Where Dagster's default SQLite storage keeps the event log under DAGSTER_HOME: the same place.
 SQLITE_EVENTS = """\
 event_log_storage:
