@@ -303,3 +303,30 @@ def test_a_statement_spark_refuses_is_a_warehouse_error_that_names_it(spark):
     message = str(raised.value)
     assert "no_such_table" in message.splitlines()[0]
     assert message.endswith("statement: select amount from no_such_table where rep_id = ?")
+
+
+def test_a_large_result_streams_through_files_in_order_with_the_collected_types(
+    spark, monkeypatch
+):
+    """``batches`` of a result Spark estimates as large: the executors' Parquet files read a
+    batch at a time (a 10 M-row ledger overflowed the driver as one Arrow table), the same rows
+    in the same order and types as the collected result, and no scratch file left."""
+    from orchestration.warehouse import spark as spark_warehouse
+    from orchestration.warehouse.spark import Databases, SparkWarehouse
+
+    sql = (
+        "select id, cast(id as string) as line_id, cast(id / 100 as decimal(18, 2)) as points, "
+        "date_add(date '2026-07-01', cast(id % 31 as int)) as day, "
+        "timestamp_ntz '2026-07-01 08:00:00' as at, if(id % 7 = 0, null, 'x') as note "
+        "from range(0, 5000, 1, 4) order by id desc"
+    )
+    with SparkWarehouse(spark, Databases("streamed_")) as warehouse:
+        collected = warehouse.batches(sql, size=1000).read_all()
+        monkeypatch.setattr(spark_warehouse, "COLLECTED_BYTES", -1)  # everything is large
+        streamed = warehouse.batches(sql, size=1000)
+        batches = list(streamed)
+        scratch = warehouse._scratch()
+    assert len(batches) > 1 and max(batch.num_rows for batch in batches) <= 1000
+    assert pa.Table.from_batches(batches, streamed.schema).equals(collected)
+    assert collected.column("id").to_pylist() == list(range(4999, -1, -1))
+    assert not list(scratch.glob("rows-*"))

@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 from py4j.protocol import Py4JJavaError
 from pyspark.errors import PySparkException
 
@@ -82,6 +83,21 @@ def spark_sql(sql: str, databases: Databases) -> str:
 
 def _prefixed(databases: Databases) -> Callable[[re.Match], str]:
     return lambda match: databases.named(match.group(1)) + "."
+
+
+# Results Spark estimates above this are streamed through Parquet files, not collected: the
+# estimate counts compressed Parquet bytes, so it is kept far below spark.driver.maxResultSize.
+COLLECTED_BYTES = 64 * 1024 * 1024
+
+
+def _read_then_remove(files: list[Path], folder: Path, size: int) -> Iterator[pa.RecordBatch]:
+    """The files' rows, a batch at a time, in the files' order; the folder goes afterwards (also
+    when the reader is dropped half-way)."""
+    try:
+        for file in files:
+            yield from pq.ParquetFile(file).iter_batches(batch_size=size)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _reported(method):
@@ -190,10 +206,33 @@ class SparkWarehouse:
         """Rows as Arrow, collected to the driver: for small results only."""
         return self._sql(sql, params).toArrow()
 
+    @_reported
     def batches(self, sql: str, params: Params = None, size: int = 200_000):
-        """Arrow record batches of at most ``size`` rows (the result is collected first)."""
-        table = self.arrow(sql, params)
-        return pa.RecordBatchReader.from_batches(table.schema, table.to_batches(size))
+        """Arrow record batches of at most ``size`` rows, in the query's order. A result Spark
+        may estimate as large is not collected (a 10 M-row ledger is 4.5 GiB of Arrow, over
+        ``spark.driver.maxResultSize``): the executors write it as Parquet files into a local
+        scratch folder, which the driver reads a batch at a time and then removes."""
+        frame = self._sql(sql, params)
+        if self._estimated_bytes(frame) <= COLLECTED_BYTES or not self._scratch():
+            table = frame.toArrow()
+            return pa.RecordBatchReader.from_batches(table.schema, table.to_batches(size))
+        folder = self._scratch() / f"rows-{uuid.uuid4().hex}"
+        files = self._written(frame, folder)
+        schema = pq.read_schema(files[0])
+        return pa.RecordBatchReader.from_batches(schema, _read_then_remove(files, folder, size))
+
+    def _estimated_bytes(self, frame) -> int:
+        """Spark's own estimate of the result's size (no job runs): an upper bound, or
+        ``spark.sql.defaultSizeInBytes`` (huge) when it cannot tell."""
+        return int(frame._jdf.queryExecution().optimizedPlan().stats().sizeInBytes())
+
+    def _scratch(self) -> Path | None:
+        """A folder the executors and the driver both reach: under the Spark warehouse when it
+        is a local path (local and local-cluster modes), else none (results are collected)."""
+        where = urlsplit(self._spark.conf.get("spark.sql.warehouse.dir"))
+        if where.scheme not in ("", "file"):
+            return None
+        return Path(where.path).parent / "spark-scratch"
 
     @contextmanager
     def registered(self, name: str, data: Any) -> Iterator[None]:
@@ -310,10 +349,13 @@ class SparkWarehouse:
         included. Spark writes into a staging folder of its own inside ``folder`` (with its
         ``_SUCCESS`` and ``.crc`` files); only its part files are moved out, under the unique
         names Spark gave them, and never over a file already there. A local folder only."""
+        return self._written(self._sql(sql, params), folder)
+
+    def _written(self, frame, folder: Path) -> list[Path]:
         for leftover in folder.glob(".spark-*"):  # a killed write's: never referenced anywhere
             shutil.rmtree(leftover)
         staging = folder / f".spark-{uuid.uuid4().hex}"
-        self._sql(sql, params).write.mode("errorifexists").parquet(str(staging))
+        frame.write.mode("errorifexists").parquet(str(staging))
         moved = []
         for part in sorted(staging.glob("part-*.parquet")):
             target = folder / part.name
