@@ -305,9 +305,7 @@ def test_a_statement_spark_refuses_is_a_warehouse_error_that_names_it(spark):
     assert message.endswith("statement: select amount from no_such_table where rep_id = ?")
 
 
-def test_a_large_result_streams_through_files_in_order_with_the_collected_types(
-    spark, monkeypatch
-):
+def test_a_large_result_streams_through_files_in_order_with_the_collected_types(spark, monkeypatch):
     """``batches`` of a result Spark estimates as large: the executors' Parquet files read a
     batch at a time (a 10 M-row ledger overflowed the driver as one Arrow table), the same rows
     in the same order and types as the collected result, and no scratch file left."""
