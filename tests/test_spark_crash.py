@@ -82,9 +82,13 @@ def test_a_table_folder_a_killed_process_left_blocks_no_later_close(spark, tmp_p
         (orphan / "part-00000.snappy.parquet").write_bytes(b"a killed write's bytes")
         with pytest.raises(WarehouseError, match="LOCATION_ALREADY_EXISTS"):
             warehouse.run("create table redemption_register using parquet as select 1 as n")
+        left_rows = warehouse._scratch() / "rows-0123abcd"  # a killed reader's result files
+        left_rows.mkdir(parents=True)
+        (left_rows / "part-00000.parquet").write_bytes(b"a killed read's bytes")
 
     with ws.writer_lock(), connect(ws) as warehouse:
         assert not orphan.exists()
+        assert not left_rows.exists()
         warehouse.run("create table redemption_register using parquet as select 2 as n")
         assert warehouse.rows("select n from redemption_register") == [(2,)]
         assert warehouse.rows("select n from kept") == [(1,)]  # a table's folder stays

@@ -10,32 +10,29 @@ one Python model (the loyalty walk) is executed here on the session instead: a s
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from orchestration.lib.paths import DBT_PROJECT_DIR
+from orchestration.points.dbt import NodeResult, invoke_dbt
 
 TARGET = "spark"
 TARGET_ENV = "JIFEN_DBT_TARGET"  # another output of profiles.yml (docs/operations.md)
 SESSION_METHOD = "session"
 
 
-def run_dbt_on_spark(session: Any, *args: str, env: Mapping[str, str], target: Path):
-    """``dbt <args>`` on ``session`` with ``env`` (the period window, JIFEN_SEEDS, JIFEN_PLAN_ID,
-    JIFEN_DATABASE_PREFIX) set for its duration; dbt's artifacts and log go to ``target``.
-    Returns dbt's ``dbtRunnerResult`` (``success``, ``result``, ``exception``)."""
-    from dbt.cli.main import dbtRunner
-
+def run_dbt_on_spark(
+    session: Any,
+    *args: str,
+    env: Mapping[str, str],
+    target: Path,
+    on_node: Callable[[NodeResult], None] | None = None,
+):
+    """``dbt <args>`` on ``session``, otherwise as ``invoke_dbt``."""
     register_session_submission(session)
     forget_cached_tables(session)
     target_name = os.environ.get(TARGET_ENV) or TARGET  # spark_thrift, spark_http: a cluster's
-    command = [*args, "--target", target_name, "--project-dir", str(DBT_PROJECT_DIR)]
-    command += ["--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target)]
-    command += ["--log-path", str(target)]
-    with _environment({**env, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}):
-        return dbtRunner().invoke(command)
+    return invoke_dbt(*args, "--target", target_name, target=target, env=env, on_node=on_node)
 
 
 def forget_cached_tables(session: Any) -> None:
@@ -43,21 +40,6 @@ def forget_cached_tables(session: Any) -> None:
     session, dbt's, may still hold the file lists of the tables as the last close left them,
     and would read files since replaced (an error) or miss files since appended (silently)."""
     session._jsparkSession.sessionState().catalog().invalidateAllCachedTables()
-
-
-@contextmanager
-def _environment(values: Mapping[str, str]) -> Iterator[None]:
-    """dbt's ``env_var()`` reads os.environ: set ``values`` while dbt runs, then restore."""
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def register_session_submission(session: Any) -> None:

@@ -63,7 +63,7 @@ def connect_spark(workspace: Workspace, read_only: bool = False) -> Iterator:
             # the writer only: a table another writer is making has a folder and no entry yet
             if workspace.holds_writer_lock():
                 for folder in warehouse.remove_orphan_locations():
-                    log.warning("removed %s: a killed process left it without a table", folder)
+                    log.warning("removed %s: a killed process left it behind", folder)
             create_tables(warehouse)
             _SPARK_TABLES_MADE.add(key)
         yield warehouse

@@ -291,8 +291,16 @@ class SparkWarehouse:
         and say which. A process killed while creating a table leaves its folder without a
         metastore entry, and Spark then refuses every later ``create table`` of that name
         (LOCATION_ALREADY_EXISTS): the next close would stop in dbt or validation. Only the
-        holder of the writer lock may call this: another writer's table may be half made."""
-        removed = []
+        holder of the writer lock may call this: another writer's table may be half made.
+        The scratch folder's result files (``batches``) go too: a process killed while it read
+        them left them behind, and nothing else would ever remove them."""
+        scratch = self._scratch()
+        removed = sorted(scratch.iterdir()) if scratch and scratch.is_dir() else []
+        for child in removed:
+            if child.is_dir():
+                shutil.rmtree(child)
+            else:
+                child.unlink()
         for name in (self.databases.main, self.databases.published):
             location = urlsplit(self._spark.catalog.getDatabase(name).locationUri)
             folder = Path(location.path)
