@@ -1,18 +1,10 @@
-"""How jifen invokes dbt, and where its seeds and manifest are.
-
-A close runs dbt in its own process (``invoke_dbt``, dbt's programmatic runner): a child
-process would import dbt and its adapter again (1.3-1.7 s a close). Scratch recomputations
-(verify, trial) and the tests run dbt as a child (``run_dbt``), beside a close's writer.
-"""
+"""The one way jifen invokes dbt outside a Dagster asset, and where its seeds and manifest are."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 from orchestration.lib.paths import DBT_PROJECT_DIR, REPO_ROOT
@@ -70,84 +62,3 @@ def run_dbt(
     command = [dbt_executable(), *args, "--project-dir", str(DBT_PROJECT_DIR)]
     command += ["--profiles-dir", str(DBT_PROJECT_DIR)]
     return subprocess.run(command, env=full_env, capture_output=True, text=True, check=False)
-
-
-@dataclass(frozen=True)
-class NodeResult:
-    """One dbt node as it finished: a model, seed or test of the build."""
-
-    unique_id: str
-    status: str  # success, error, skipped (models, seeds); pass, warn, fail, error (tests)
-    message: str
-    execution_time: float
-    failures: int
-
-
-def invoke_dbt(
-    *args: str,
-    target: Path,
-    env: Mapping[str, str],
-    on_node: Callable[[NodeResult], None] | None = None,
-):
-    """``dbt <args>`` in this process, with ``env`` (the period window, JIFEN_SEEDS,
-    JIFEN_PLAN_ID, ...) set while it runs; dbt's artifacts and log go to ``target``;
-    ``on_node`` hears of each node as it finishes (from dbt's threads). Returns dbt's
-    ``dbtRunnerResult`` (``success``, ``result``, ``exception``)."""
-    from dbt.cli.main import dbtRunner
-
-    callbacks = [] if on_node is None else [_node_finished(on_node)]
-    command = [*args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
-    command += ["--target-path", str(target), "--log-path", str(target)]
-    quiet = {"DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DBT_USE_COLORS": "false"}
-    with _environment({**env, **quiet}):
-        try:
-            return dbtRunner(callbacks=callbacks).invoke(command)
-        finally:
-            _release_files()
-
-
-def _release_files() -> None:
-    """Release what dbt keeps in the process after it returns: dbt-duckdb's database
-    (``keep_open``; a writer in another process, the next close's, would wait for it) and
-    dbt's loggers with the streams they write to (pytest closes a test's captured stdout)."""
-    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-    from dbt_common.events.event_manager_client import cleanup_event_logger
-
-    with DuckDBConnectionManager._LOCK:
-        environment, DuckDBConnectionManager._ENV = DuckDBConnectionManager._ENV, None
-    if environment is not None:
-        environment.close()
-    cleanup_event_logger()
-
-
-def _node_finished(on_node: Callable[[NodeResult], None]) -> Callable:
-    def callback(event) -> None:
-        if event.info.name != "NodeFinished":
-            return
-        result = event.data.run_result
-        on_node(
-            NodeResult(
-                unique_id=event.data.node_info.unique_id,
-                status=result.status,
-                message=result.message,
-                execution_time=result.execution_time,
-                failures=result.num_failures,
-            )
-        )
-
-    return callback
-
-
-@contextmanager
-def _environment(values: Mapping[str, str]) -> Iterator[None]:
-    """dbt's ``env_var()`` reads os.environ: set ``values`` while dbt runs, then restore."""
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value

@@ -10,15 +10,28 @@ one Python model (the loyalty walk) is executed here on the session instead: a s
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from orchestration.points.dbt import NodeResult, invoke_dbt
+from orchestration.lib.paths import DBT_PROJECT_DIR
 
 TARGET = "spark"
 TARGET_ENV = "JIFEN_DBT_TARGET"  # another output of profiles.yml (docs/operations.md)
 SESSION_METHOD = "session"
+
+
+@dataclass(frozen=True)
+class NodeResult:
+    """One dbt node as it finished: a model, seed or test of the build."""
+
+    unique_id: str
+    status: str  # success, error, skipped (models, seeds); pass, warn, fail, error (tests)
+    message: str
+    execution_time: float
+    failures: int
 
 
 def run_dbt_on_spark(
@@ -28,11 +41,42 @@ def run_dbt_on_spark(
     target: Path,
     on_node: Callable[[NodeResult], None] | None = None,
 ):
-    """``dbt <args>`` on ``session``, otherwise as ``invoke_dbt``."""
+    """``dbt <args>`` on ``session`` with ``env`` (the period window, JIFEN_SEEDS, JIFEN_PLAN_ID,
+    JIFEN_DATABASE_PREFIX) set for its duration; dbt's artifacts and log go to ``target``;
+    ``on_node`` hears of each node as it finishes (from dbt's threads).
+    Returns dbt's ``dbtRunnerResult`` (``success``, ``result``, ``exception``)."""
+    from dbt.cli.main import dbtRunner
+
     register_session_submission(session)
     forget_cached_tables(session)
     target_name = os.environ.get(TARGET_ENV) or TARGET  # spark_thrift, spark_http: a cluster's
-    return invoke_dbt(*args, "--target", target_name, target=target, env=env, on_node=on_node)
+    command = [*args, "--target", target_name, "--project-dir", str(DBT_PROJECT_DIR)]
+    command += ["--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target)]
+    command += ["--log-path", str(target)]
+    callbacks = [] if on_node is None else [_node_finished(on_node)]
+    quiet = {"DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DBT_USE_COLORS": "false"}
+    with _environment({**env, **quiet}):
+        return dbtRunner(callbacks=callbacks).invoke(command)
+
+
+def _node_finished(on_node: Callable[[NodeResult], None]) -> Callable:
+    """A dbt event callback that hands each finished node to ``on_node``."""
+
+    def callback(event) -> None:
+        if event.info.name != "NodeFinished":
+            return
+        result = event.data.run_result
+        on_node(
+            NodeResult(
+                unique_id=event.data.node_info.unique_id,
+                status=result.status,
+                message=result.message,
+                execution_time=result.execution_time,
+                failures=result.num_failures,
+            )
+        )
+
+    return callback
 
 
 def forget_cached_tables(session: Any) -> None:
@@ -40,6 +84,21 @@ def forget_cached_tables(session: Any) -> None:
     session, dbt's, may still hold the file lists of the tables as the last close left them,
     and would read files since replaced (an error) or miss files since appended (silently)."""
     session._jsparkSession.sessionState().catalog().invalidateAllCachedTables()
+
+
+@contextmanager
+def _environment(values: Mapping[str, str]) -> Iterator[None]:
+    """dbt's ``env_var()`` reads os.environ: set ``values`` while dbt runs, then restore."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def register_session_submission(session: Any) -> None:

@@ -1,5 +1,6 @@
 from dagster import Definitions
 
 from orchestration.defs.points.assets import points_models
+from orchestration.defs.points.resources import dbt_resource
 
-defs = Definitions(assets=[points_models])
+defs = Definitions(assets=[points_models], resources={"dbt": dbt_resource()})

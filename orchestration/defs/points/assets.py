@@ -6,20 +6,19 @@ not at every close.
 """
 
 import os
-from functools import partial
 
 from dagster import AssetExecutionContext, BackfillPolicy
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_assets
 
 from orchestration.defs.partitions import monthly_partitions
-from orchestration.defs.points.build import dbt_build
+from orchestration.defs.points.resources import JifenDbtResource
+from orchestration.defs.points.spark import dbt_build_on_spark
 from orchestration.defs.resources import SparkResource, WorkspaceResource
 from orchestration.gate.invariants import prefetch
 from orchestration.lib.faults import crash_point
 from orchestration.lib.period import parse_period, window
 from orchestration.loyalty.verdicts import record_walk_verdicts
-from orchestration.points.dbt import ensure_manifest, invoke_dbt, seeds_env
-from orchestration.points.dbt_spark import run_dbt_on_spark
+from orchestration.points.dbt import ensure_manifest, seeds_env
 from orchestration.points.marks import plan_recomputation
 from orchestration.rulebooks.live import compile_workspace
 from orchestration.warehouse.open import connect
@@ -36,6 +35,7 @@ translator = DagsterDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_a
 )
 def points_models(
     context: AssetExecutionContext,
+    dbt: JifenDbtResource,
     workspace: WorkspaceResource,
     spark: SparkResource,
 ):
@@ -57,9 +57,15 @@ def points_models(
             f"unchanged since last computed: {', '.join(unchanged) or 'none'}"
         )
         os.environ["JIFEN_PLAN_ID"] = plan_id
-        engine_dbt = partial(run_dbt_on_spark, spark.session(ws)) if on_spark else invoke_dbt
-        invoke = partial(engine_dbt, target=ws.dbt_target, env={})
-        events = dbt_build(context, invoke, ensure_manifest(), translator)
+        if on_spark:
+            session = spark.session(ws)
+            events = dbt_build_on_spark(context, session, ws, ensure_manifest(), translator)
+        else:
+            events = dbt.cli(
+                ["build", "--exclude", "resource_type:unit_test"],
+                context=context,
+                target_path=ws.dbt_target,
+            ).stream()
         for number, event in enumerate(events):
             if number == 3:
                 crash_point("during_dbt")

@@ -1,8 +1,10 @@
-"""dbt's build as Dagster sees it, on either engine: one materialization per model and seed
-built, one check result per dbt test Dagster selected, each as its node finishes.
+"""dbt on the Spark engine as Dagster sees it: the same assets and checks as on DuckDB.
 
-dbt runs in this process (``points/dbt.py``, ``points/dbt_spark.py``), on a thread of its own,
-so that the run's events, and the progress read from them, follow the build node by node.
+On DuckDB dagster-dbt runs dbt as a child process and turns its log into events. On Spark dbt
+runs in this process (``points/dbt_spark.py``: the session method shares the JVM of the
+embedded metastore), on a thread of its own: each node becomes its event as it finishes (one
+materialization per model and seed built, one check result per dbt test Dagster selected), so
+the run's progress follows a build that takes minutes.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import json
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 from dagster import (
@@ -23,27 +25,33 @@ from dagster import (
 from dagster_dbt import DagsterDbtTranslator
 from dagster_dbt.asset_utils import get_asset_check_key_for_test
 
-from orchestration.points.dbt import NodeResult
+from orchestration.lib.workspace import Workspace
+from orchestration.points.dbt_spark import NodeResult, run_dbt_on_spark
 
 BUILT = ("model.", "seed.", "snapshot.")
 BUILD_ARGS = ("build", "--exclude", "resource_type:unit_test")  # unit tests: the test-suite's
 
 
-def dbt_build(
+def dbt_build_on_spark(
     context: AssetExecutionContext,
-    invoke: Callable[..., object],
+    session,
+    ws: Workspace,
     manifest_path: Path,
     translator: DagsterDbtTranslator,
 ) -> Iterator[Output | AssetCheckResult]:
-    """Run ``invoke(*BUILD_ARGS, on_node=...)`` (``invoke_dbt`` with the close's target and
-    environment bound) and yield its nodes' events; fail naming every node that failed."""
+    """``dbt build`` on ``session`` (the Spark resource's); yields its nodes' events as they
+    finish, then fails naming every node that failed."""
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     finished: queue.Queue = queue.Queue()
     outcome = {}
 
     def build() -> None:
         try:
-            outcome["result"] = invoke(*BUILD_ARGS, on_node=finished.put)
+            outcome["result"] = run_dbt_on_spark(
+                session, *BUILD_ARGS, env={}, target=ws.dbt_target, on_node=finished.put
+            )
+        except Exception as error:  # raised again below, in the step's thread
+            outcome["error"] = error
         finally:
             finished.put(None)
 
@@ -53,13 +61,14 @@ def dbt_build(
     while (node := finished.get()) is not None:
         yield from _events(context, node, manifest, translator, failures)
     thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
     result = outcome.get("result")
     if result is None or result.result is None:
-        cause = getattr(result, "exception", None) or "it stopped before its first node"
-        raise Failure(description=f"dbt could not run: {cause}")
+        raise Failure(description=f"dbt could not run on Spark: {result and result.exception}")
     if failures or not result.success:
         listed = failures or [str(result.exception or "dbt reported a failure")]
-        raise Failure(description="dbt build failed:\n  - " + "\n  - ".join(listed))
+        raise Failure(description="dbt build on Spark failed:\n  - " + "\n  - ".join(listed))
 
 
 def _events(
