@@ -3,6 +3,8 @@ Markdown to docs/benchmarks.md with the machine, the data, and the checks and no
 
 from __future__ import annotations
 
+from bench.goals import goals
+
 HEADER = (
     "scale",
     "run",
@@ -17,6 +19,8 @@ HEADER = (
     "publish",
     "other",
     "x floor",
+    "x loyalty floor",
+    "x floors",
     "load",
 )
 TEXT_COLUMNS = ("scale", "run", "period")
@@ -39,10 +43,10 @@ def _row(scale: dict, run: dict, floors: dict) -> dict:
     if both is not None and gate is not None:
         publish = max(0.0, both - gate)
     nxt = run["run"].startswith("next")
-    reference = floors.get("next floor" if nxt else "floor")
-    ratio = None
-    if not run["run"].endswith("floor") and reference and reference["ok"] and run["ok"]:
-        ratio = run["wall"] / reference["wall"] if reference["wall"] else None
+    prefix = "next " if nxt else ""
+    sales = floors.get(f"{prefix}floor")
+    loyalty = floors.get(f"{prefix}loyalty floor")
+    is_floor = run["run"].endswith("floor")
     return {
         "scale": scale["label"],
         "rows": scale.get("next_sales_rows" if nxt else "sales_rows"),
@@ -57,9 +61,19 @@ def _row(scale: dict, run: dict, floors: dict) -> dict:
         "gate+publish": both,
         "other": (run["wall"] - stages["steps"]) if stages.get("steps") else None,
         "note": run.get("note", ""),
-        "ratio": ratio,
+        "ratio": None if is_floor else _ratio(run, sales),
+        "ratio_loyalty": None if is_floor else _ratio(run, loyalty),
+        "ratio_floors": None if is_floor or not loyalty else _ratio(run, sales, loyalty),
         "load": run.get("load"),
     }
+
+
+def _ratio(run: dict, *references: dict | None) -> float | None:
+    """The run's wall over the sum of the references' (None unless every one ran)."""
+    if not run["ok"] or not all(r and r["ok"] for r in references):
+        return None
+    total = sum(r["wall"] for r in references)
+    return run["wall"] / total if total else None
 
 
 def table_rows(results: dict) -> list[dict]:
@@ -92,7 +106,10 @@ def _cells(row: dict) -> list[str]:
             for name in ("ingest", "validate", "dbt build", "gate", "publish")
         ),
         seconds(row["other"]),
-        f"{row['ratio']:.1f}" if row["ratio"] is not None else "-",
+        *(
+            f"{row[name]:.1f}" if row[name] is not None else "-"
+            for name in ("ratio", "ratio_loyalty", "ratio_floors")
+        ),
         f"{row['load']:.1f}" if row.get("load") is not None else "-",
     ]
 
@@ -117,7 +134,12 @@ HOW_TO_READ = (
     "publish = the `publication` step minus that gate (store, readers' copy, reports, Data "
     "Docs), other = the rest of the process (start-up, imports, planning, the summary). "
     "Peak RSS sums the resident memory of the process and all its descendants (dbt runs as "
-    "a child), sampled every 50 ms. x floor = wall / the floor's wall on the same data. "
+    "a child), sampled every 50 ms. x floor = wall / the (sales program's) floor's wall on "
+    "the same data; x loyalty floor = wall / the loyalty floor's wall; x floors = wall / "
+    "(floor + loyalty floor). The close runs both programs, so x loyalty floor sets the "
+    "close's whole wall against the loyalty floor alone, and x floors is the fair comparison: "
+    "the two floors together do what the close does (both read and validate the sales, "
+    "which the close does once). "
     "load = the 1-minute load average just before the run (anything well above 0 means "
     "other work shared the CPUs)."
 )
@@ -217,6 +239,25 @@ def _check_note(check: dict, period: str) -> str:
     )
 
 
+def _loyalty_check_note(check: dict, period: str) -> str:
+    verdict = "match" if check["match"] else "MISMATCH"
+    totals = ", ".join(
+        f"{name} {pair['floor']:,}"
+        + ("" if pair["floor"] == pair["close"] else f" / {pair['close']:,}")
+        for name, pair in check["totals"].items()
+    )
+    differences = check["quarantine_differences"]
+    return (
+        f"  - loyalty floor vs close {period}: **{verdict}**: {check['members']:,} members "
+        f"({check['events']:,} walk events), {check['mismatched']} differ in a balance figure "
+        f"({check['only_floor']} only in the floor, {check['only_close']} only in the close); "
+        f"period totals (floor / close where they differ): {totals}; quarantine of members and "
+        f"redemptions: {check['quarantined_rows']:,} rows, {check['quarantine_reasons']} "
+        f"(source, reason) pairs, {len(differences)} differ"
+        + (": " + "; ".join(differences[:5]) if differences else "")
+    )
+
+
 def _run_note(run: dict) -> str | None:
     details = [run["note"]] if run.get("note") else []
     if run.get("stage_peaks"):
@@ -247,6 +288,8 @@ def _notes(results: dict) -> list[str]:
         for key, period in (("check", plan["period"]), ("next_check", plan["following"])):
             if scale.get(key):
                 lines.append(_check_note(scale[key], period))
+            if scale.get(f"loyalty_{key}"):
+                lines.append(_loyalty_check_note(scale[f"loyalty_{key}"], period))
         lines += [note for note in map(_run_note, scale["runs"]) if note]
     generation = results.get("base_generation")
     if generation:
@@ -254,7 +297,41 @@ def _notes(results: dict) -> list[str]:
     return lines + [f"- {note}" for note in results.get("notes", [])]
 
 
-def markdown(results: dict) -> str:
-    """docs/benchmarks.md."""
-    sections = (_heading(results), _data(results["plan"]), _results(results), _notes(results))
-    return "\n\n".join("\n".join(section) for section in sections) + "\n"
+# Where the generated page ends: what follows is written by hand and kept by every rewrite.
+HAND_WRITTEN = (
+    "<!-- Everything above is generated by bench/run.py from its measurements; the sections "
+    "below are written by hand and kept when it rewrites this page. -->"
+)
+# the sections the generator writes; any other "## " section of an older page is hand-written
+GENERATED_SECTIONS = ("Machine", "Data", "Results", "Checks and notes", "Goals")
+
+
+def hand_written(page: str) -> str:
+    """The hand-written part of an existing page: what follows HAND_WRITTEN, or on a page
+    without it (written before it existed) every "## " section the generator does not write."""
+    if HAND_WRITTEN in page:
+        return page.split(HAND_WRITTEN, 1)[1].strip()
+    kept = []
+    for section in page.split("\n## ")[1:]:
+        title, _, body = section.partition("\n")
+        if not title.startswith(GENERATED_SECTIONS):
+            kept.append("## " + section.strip())
+        elif title.startswith("Goals"):  # the earlier goals: their table is now generated,
+            # the prose under it (what was done) is history worth keeping
+            prose = "\n".join(line for line in body.splitlines() if not line.startswith("|"))
+            if prose.strip():
+                kept.append(f"## How the earlier goals were reached ({title})\n\n{prose.strip()}")
+    return "\n\n".join(kept)
+
+
+def markdown(results: dict, kept: str = "") -> str:
+    """docs/benchmarks.md: the generated sections, then ``kept`` (the hand-written ones)."""
+    sections = (
+        _heading(results),
+        _data(results["plan"]),
+        _results(results),
+        goals(results),
+        _notes(results),
+    )
+    page = "\n\n".join("\n".join(section) for section in sections) + "\n"
+    return page + f"\n{HAND_WRITTEN}\n" + (f"\n{kept}\n" if kept else "")

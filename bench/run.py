@@ -8,17 +8,19 @@ For each scale (sales rows in the closed month M) it lands the same data and tim
 the other, in fresh processes:
 
     floor        the floor over the landing folder (validation + points of M, nothing else)
+    loyalty floor  the loyalty program's balances of M (SQL + the pipeline's walk function)
     close        `jifen close M` end to end, with the Dagster run's per-stage breakdown
     re-close     `jifen close M` again, nothing changed
-    next floor   the floor for M+1 once M+1's files have landed
+    next floor   the floor for M+1 once M+1's files have landed (and the next loyalty floor)
     next close   `jifen close M+1`: the cost should not grow with the history
 
 Each run reports wall time and the peak RSS of its whole process tree, and the floor's results
 are checked against the published ones. See bench/README.md for the data and how to read the
 table. The parts: plan.py (months, scales), data.py (generated base, replicas), files.py
-(landing files), floor.py + floor_*.sql, gate.py, measure.py (processes), stages.py (Dagster
-run), compare.py (floor vs close), runs.py (one timed run), scales.py (one benchmark),
-report.py and machine.py (the table and docs/benchmarks.md).
+(landing files), floor.py + floor_*.sql, floor_loyalty.py + compare_loyalty.py (the loyalty
+floor), gate.py, measure.py (processes), stages.py (Dagster run), compare.py (floor vs
+close), runs.py (one timed run), scales.py (one benchmark), report.py, goals.py and
+machine.py (the table and docs/benchmarks.md).
 """
 
 from __future__ import annotations

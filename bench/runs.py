@@ -89,6 +89,17 @@ class Runner:
         command += ["--period", period, "--out", str(folder), "--seeds", str(seeds)]
         return run_measured(command, folder.with_suffix(".log"), self.env)
 
+    def loyalty_floor(
+        self, home: Path, period: str, folder: Path, honoured: Path | None
+    ) -> Measured:
+        shutil.rmtree(folder, ignore_errors=True)
+        seeds = compile_seeds(home, folder / "seeds")
+        command = [self.python, "-m", "bench.floor_loyalty", "--landing", str(home / "landing")]
+        command += ["--period", period, "--out", str(folder), "--seeds", str(seeds)]
+        if honoured is not None and honoured.exists():
+            command += ["--honoured", str(honoured)]
+        return run_measured(command, folder.with_suffix(".log"), self.env)
+
     def gate_alone(self, home: Path, log: Path) -> float | None:
         out = log.with_suffix(".json")
         command = [self.python, "-m", "bench.gate", "--home", str(home), "--out", str(out)]
@@ -118,7 +129,9 @@ class Runner:
         entry: dict = {"run": name, "period": period, "stages": None, "note": ""}
         entry["load"] = os.getloadavg()[0]  # other work on the machine skews the numbers
         slug = name.replace(" ", "-")
-        if name.endswith("floor"):
+        if name.endswith("loyalty floor"):
+            measured = self._loyalty_floor_run(entry, home, period, folder, slug)
+        elif name.endswith("floor"):
             measured = self._floor_run(entry, home, period, folder / slug)
         else:
             measured = self._close_run(entry, home, period, folder, slug, previous_run)
@@ -140,6 +153,21 @@ class Runner:
             inner = json.loads((folder / "floor.json").read_text())
             entry["note"] = (
                 f"hashing files {inner['hash_seconds']:.2f} s, SQL {inner['sql_seconds']:.2f} s"
+            )
+        return measured
+
+    def _loyalty_floor_run(
+        self, entry: dict, home: Path, period: str, folder: Path, slug: str
+    ) -> Measured:
+        # the month before's loyalty floor names the redemptions its close accepted (honoured)
+        before = folder / "loyalty-floor" / "floor_accepted.parquet"
+        honoured = None if slug == "loyalty-floor" else before
+        measured = self.loyalty_floor(home, period, folder / slug, honoured)
+        if measured.returncode == 0:
+            inner = json.loads((folder / slug / "floor_loyalty.json").read_text())
+            entry["note"] = (
+                f"hashing files {inner['hash_seconds']:.2f} s, SQL {inner['sql_seconds']:.2f} s, "
+                f"walk {inner['walk_seconds']:.2f} s ({inner['events']:,} events)"
             )
         return measured
 

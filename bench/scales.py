@@ -12,12 +12,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.compare import compare
+from bench.compare_loyalty import compare_loyalty
 from bench.data import base_data, generate_month_data, land, replicate
-from bench.files import SOURCES, landing_rows, sales_rows
+from bench.files import SOURCES, data_files, landing_rows, sales_rows
 from bench.machine import engine_settings, machine
 from bench.measure import log_tail
 from bench.plan import Plan, count_label
-from bench.report import markdown, mib, rich_table
+from bench.report import hand_written, markdown, mib, rich_table
 from bench.runs import Runner
 from bench.stages import latest_run
 
@@ -33,6 +34,9 @@ class Bench:
         self.console = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
         self.plan = Plan.before(args.period, args.history_months, args.history_scale, args.seed)
         self.results: dict = {"scales": [], "notes": []}
+        # what a reader wrote under the generated page survives its rewriting
+        out = args.out
+        self.kept = hand_written(out.read_text()) if out and out.exists() else ""
         self.runner = Runner(
             self.say,
             args.error_budget,
@@ -77,24 +81,33 @@ class Bench:
         (self.workdir / "results.json").write_text(json.dumps(self.results, indent=1, default=str))
         if self.args.out:
             self.args.out.parent.mkdir(parents=True, exist_ok=True)
-            self.args.out.write_text(markdown(self.results))
+            self.args.out.write_text(markdown(self.results, self.kept))
 
     # -- the runs of one period -----------------------------------------------------------------
 
     def floor_and_close(
         self, scale: dict, home: Path, folder: Path, period: str, next_month: bool = False
     ) -> bool:
-        """Time the floor, then the close, of a period, and compare their results."""
+        """Time the floor, the loyalty floor (when members landed), then the close, of a period,
+        and compare their results."""
         prefix, key = ("next ", "next_check") if next_month else ("", "check")
         previous = None if next_month else latest_run(home, period)[0]
         timed = self.timed
         if not timed(scale, home, folder, f"{prefix}floor", period):
             return False
+        loyalty = bool(data_files(home / "landing" / "members"))
+        if loyalty and not timed(scale, home, folder, f"{prefix}loyalty floor", period):
+            return False
         if not timed(scale, home, folder, f"{prefix}close", period, previous_run=previous):
             return False
+        published = home / "published.duckdb"
         floor_dir = folder / f"{prefix}floor".replace(" ", "-")
-        scale[key] = compare(home / "published.duckdb", period, floor_dir)
+        scale[key] = compare(published, period, floor_dir)
         self.report_check(scale["label"], period, scale[key])
+        if loyalty:
+            loyalty_dir = folder / f"{prefix}loyalty floor".replace(" ", "-")
+            scale[f"loyalty_{key}"] = compare_loyalty(published, period, loyalty_dir)
+            self.report_loyalty_check(scale["label"], period, scale[f"loyalty_{key}"])
         return True
 
     def timed(self, scale: dict, *args, **kwargs) -> bool:
@@ -120,22 +133,39 @@ class Bench:
         for line in check["quarantine_differences"][:10]:
             self.say(f"    {line}")
 
+    def report_loyalty_check(self, label: str, period: str, check: dict) -> None:
+        verdict = "[green]match[/]" if check["match"] else "[red]MISMATCH[/]"
+        self.say(
+            f"{label}: loyalty floor vs close {period}: {verdict}: {check['members']:,} members, "
+            f"{check['mismatched']} differ, totals differing: "
+            f"{', '.join(check['totals_differing']) or 'none'}; quarantine "
+            f"{check['quarantined_rows']:,} rows, {len(check['quarantine_differences'])} "
+            "(source, reason) pairs differ"
+        )
+        for line in check["quarantine_differences"][:10]:
+            self.say(f"    {line}")
+
     # -- the fixed cost -------------------------------------------------------------------------
 
     def run_fixed_cost(self) -> dict:
-        """The fixed cost of a close: a month of ~1,000 sales rows, no history (goal <= 10 s)."""
+        """The fixed cost of a close: a month of ~1,000 sales rows on a workspace that closed the
+        month before (issue 14's goal: <= 5 s as a user runs it); that first close is timed too."""
         period = self.plan.period
+        before = self.plan.history[-1] if self.plan.history else None
         folder = self.workdir / "scale-1k"
         shutil.rmtree(folder, ignore_errors=True)
         home = folder / "home"
         start = time.monotonic()
-        generate_month_data(home, self.plan, [period], FIXED_COST_REPS)
+        months = [before, period] if before else [period]
+        generate_month_data(home, self.plan, months, FIXED_COST_REPS)
         scale: dict = {"label": "1k", "target": 1000, "replicas": 1, "runs": []}
         scale["generate_seconds"] = time.monotonic() - start
         scale["sales_rows"] = sales_rows(home / "landing", period)
         scale["landing_rows"] = landing_rows(home / "landing")
         self.results["scales"].append(scale)
-        self.say(f"1k: {scale['sales_rows']:,} sales rows in {period}, no history")
+        self.say(f"1k: {scale['sales_rows']:,} sales rows in {period}, one month before it")
+        if before and not self.timed(scale, home, folder, "first close", before):
+            return scale
         if self.floor_and_close(scale, home, folder, period):
             self.re_close(scale, home, folder, period)
         return scale

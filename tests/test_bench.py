@@ -16,6 +16,7 @@ import duckdb
 import pytest
 import yaml
 
+from bench.compare_loyalty import compare_loyalty
 from bench.floor import rulebook_script, run_floor
 from orchestration.generate import generate
 from orchestration.lib.paths import REPO_ROOT, REPO_SEEDS
@@ -23,7 +24,15 @@ from tests.oracle import contract
 from tests.oracle.contract import compute
 
 RUN = REPO_ROOT / "bench" / "run.py"
-RUNS = ["floor", "close", "re-close", "next floor", "next close"]
+RUNS = [
+    "floor",
+    "loyalty floor",
+    "close",
+    "re-close",
+    "next floor",
+    "next loyalty floor",
+    "next close",
+]
 MONTHS = ["2026-06", "2026-07", "2026-08"]
 PERIOD = "2026-07"
 
@@ -304,18 +313,26 @@ def test_benchmark_smoke_run(tmp_path: Path) -> None:
     fixed, scale = results["scales"]
     # the fixed cost: a ~1,000-row month closed without history
     assert fixed["label"] == "1k" and 500 < fixed["sales_rows"] < 2000
-    assert [run["run"] for run in fixed["runs"]] == ["floor", "close", "re-close"]
+    assert [run["run"] for run in fixed["runs"]] == ["floor", "loyalty floor", "close", "re-close"]
     assert all(run["ok"] for run in fixed["runs"]) and fixed["check"]["match"]
+    assert fixed["loyalty_check"]["match"], fixed["loyalty_check"]
     assert scale["label"] == "10k" and scale["replicas"] > 1
     assert [run["run"] for run in scale["runs"]] == RUNS
     assert all(run["ok"] for run in scale["runs"]), scale["runs"]
-    close = scale["runs"][1]
+    close = scale["runs"][RUNS.index("close")]
     assert set(close["stages"]) >= {"ingest", "validate", "dbt build", "gate+publish"}
     for key in ("check", "next_check"):
         check = scale[key]
         assert check["match"], check
         assert check["reps"] > 0 and check["mismatched"] == 0 and check["only_floor"] == 0
         assert check["quarantined_rows"] > 0 and not check["quarantine_differences"]
+        # the loyalty floor (SQL + the pipeline's walk) against the close's member balances
+        loyalty = scale[f"loyalty_{key}"]
+        assert loyalty["match"], loyalty
+        assert loyalty["members"] > 0 and loyalty["events"] > 0 and loyalty["mismatched"] == 0
+        assert loyalty["totals"]["earned"]["floor"] > 0 and not loyalty["totals_differing"]
+        assert loyalty["quarantined_rows"] > 0 and not loyalty["quarantine_differences"]
+    assert_a_loyalty_mismatch_shows(work / "scale-10k", tmp_path)
     # the table is printed and written with the machine's description
     text = out.read_text()
     assert "## Machine" in text and "duckdb" in text and "**match**" in text
@@ -323,3 +340,39 @@ def test_benchmark_smoke_run(tmp_path: Path) -> None:
         assert f"| 10k | {run} |" in text
         assert f" 10k   │ {run} " in result.stdout
     assert "MISMATCH" not in text
+    assert "| loyalty: the close at 10M within 3 x its own floor |" in text  # the goals
+    assert "loyalty floor vs close 2026-08: **match**" in text
+
+
+def assert_a_loyalty_mismatch_shows(folder: Path, tmp_path: Path) -> None:
+    """One member's closing points changed in a copy of the loyalty floor's results: the
+    comparison says so (a disagreement is never hidden)."""
+    changed = tmp_path / "changed-loyalty-floor"
+    changed.mkdir()
+    original = folder / "loyalty-floor"
+    (changed / "floor_loyalty.json").write_text((original / "floor_loyalty.json").read_text())
+    duckdb.execute(
+        "copy (select * replace (closing_points + (row_number() over () = 1)::int "
+        f"as closing_points) from read_parquet('{original / 'floor_member_balances.parquet'}')) "
+        f"to '{changed / 'floor_member_balances.parquet'}' (format parquet)"
+    )
+    check = compare_loyalty(folder / "home" / "published.duckdb", PERIOD, changed)
+    assert not check["match"] and check["mismatched"] == 1
+    assert check["totals_differing"] == ["closing_points"]
+
+
+def test_report_keeps_the_hand_written_sections() -> None:
+    """A rewrite of docs/benchmarks.md keeps what was written by hand under the generated part
+    (or, on an older page, every section the benchmark does not generate)."""
+    from bench.report import HAND_WRITTEN, hand_written
+
+    older = "# Benchmarks\n\n## Results\n\n| a |\n\n## Goals (old)\n\n| g |\n\nDone: x."
+    older += "\n\n## Why\n\ny\n"
+    assert (
+        hand_written(older)
+        == "## How the earlier goals were reached (Goals (old))\n\nDone: x.\n\n## Why\n\ny"
+    )
+    assert (
+        hand_written(f"# Benchmarks\n\n## Results\n\n{HAND_WRITTEN}\n\n## Mine\n\nz\n")
+        == "## Mine\n\nz"
+    )
