@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import pyarrow as pa
@@ -38,8 +39,10 @@ from orchestration.ingest.reader import (
     sha256_of,
 )
 from orchestration.lib.workspace import Workspace
-from orchestration.warehouse.spark import SparkWarehouse
 from schemas.contract import SPECS
+
+if TYPE_CHECKING:  # pyspark is optional: a DuckDB install has none
+    from orchestration.warehouse.spark import SparkWarehouse
 
 HASHED = "file_index int, path string, file_hash string, byte_size bigint"
 SUMMARY = "is_file boolean, file_index int, row_number bigint"

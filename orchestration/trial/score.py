@@ -43,9 +43,8 @@ from orchestration.rulebooks.model import LOYALTY_PROGRAM, LoyaltyBook, RuleBook
 from orchestration.rulebooks.problems import Problem, RulebookError
 from orchestration.rulebooks.seeds import read_folder
 from orchestration.verify.recorded import RecordedRows, has_warehouse, recorded_rows
-from orchestration.warehouse.connection import Warehouse, open_database
+from orchestration.warehouse.connection import DATABASE_PREFIX_ENV, Warehouse, open_database
 from orchestration.warehouse.duckdb import connect
-from orchestration.warehouse.spark import DATABASE_PREFIX_ENV
 
 SIDES = ("current", "candidate")
 SALES_PROGRAM = "sales"

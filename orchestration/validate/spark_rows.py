@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from functools import partial
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from orchestration.validate.row_checks import pandera_rejects, typed
-from orchestration.warehouse.spark import SparkWarehouse
 from schemas.contract import SPECS, SourceSpec
+
+if TYPE_CHECKING:  # pyspark is optional: a DuckDB install has none
+    from orchestration.warehouse.spark import SparkWarehouse
 
 LINEAGE = "source_file string, row_number bigint, file_hash string"
 

@@ -31,10 +31,9 @@ from orchestration.rulebooks.live import compile_workspace
 from orchestration.validate.engine import validate_all
 from orchestration.verify import loyalty
 from orchestration.verify.recorded import recorded_rows
-from orchestration.warehouse.connection import Warehouse
+from orchestration.warehouse.connection import DATABASE_PREFIX_ENV, Warehouse
 from orchestration.warehouse.duckdb import connect
 from orchestration.warehouse.open import connect as connect_workspace
-from orchestration.warehouse.spark import DATABASE_PREFIX_ENV
 from schemas.published import VERSIONED
 
 

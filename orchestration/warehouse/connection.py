@@ -23,6 +23,10 @@ class StatementError(Exception):
 # what a failed statement raises, whatever the engine: `except WarehouseError` catches either
 WarehouseError = (duckdb.Error, StatementError)
 Params = Sequence[Any] | None
+# Per workspace on Spark: the databases `<prefix>main` and `<prefix>published` (profiles.yml, the
+# sources' YAML); one metastore holds every workspace of a process (the tests'). Here, not in
+# spark.py, so that DuckDB-only code can name it without pyspark installed.
+DATABASE_PREFIX_ENV = "JIFEN_DATABASE_PREFIX"
 
 
 class Warehouse:

@@ -48,12 +48,8 @@ def spark_of(workspace: Workspace):
 
 @contextmanager
 def connect_spark(workspace: Workspace, read_only: bool = False) -> Iterator:
-    from orchestration.warehouse.spark import (
-        DATABASE_PREFIX_ENV,
-        Databases,
-        SparkWarehouse,
-        create_tables,
-    )
+    from orchestration.warehouse.connection import DATABASE_PREFIX_ENV
+    from orchestration.warehouse.spark import Databases, SparkWarehouse, create_tables
 
     workspace.prepare()
     databases = Databases(os.environ.get(DATABASE_PREFIX_ENV, ""))

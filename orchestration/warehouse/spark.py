@@ -35,9 +35,6 @@ from orchestration.warehouse.connection import StatementError
 Params = Sequence[Any] | None
 PandasMap = Callable[[Iterator[Any]], Iterator[Any]]  # pandas frames in, pandas frames out
 
-# Per workspace: the Spark databases `<prefix>main` and `<prefix>published` (profiles.yml, the
-# sources' YAML); one metastore holds every workspace of a process (the tests').
-DATABASE_PREFIX_ENV = "JIFEN_DATABASE_PREFIX"
 
 _BARE_VARCHAR = re.compile(r"\bvarchar\b(?!\s*\()", re.IGNORECASE)
 # DuckDB's names for what Spark calls otherwise (same meaning: a partial regex match, an
