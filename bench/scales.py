@@ -122,26 +122,28 @@ class Bench:
         self.timed(scale, home, folder, "re-close", period, previous_run=previous)
 
     def report_check(self, label: str, period: str, check: dict) -> None:
-        verdict = "[green]match[/]" if check["match"] else "[red]MISMATCH[/]"
-        self.say(
-            f"{label}: floor vs close {period}: {verdict}: {check['reps']:,} reps, "
-            f"{check['mismatched']} totals and {check['rule_subtotals_mismatched']} rule "
-            f"subtotals differ; quarantine {check['quarantined_rows']:,} rows in "
-            f"{check['quarantine_reasons']} (source, reason) pairs, "
-            f"{len(check['quarantine_differences'])} differ"
+        self._say_check(
+            f"{label}: floor vs close {period}",
+            check,
+            f"{check['reps']:,} reps, {check['mismatched']} totals and "
+            f"{check['rule_subtotals_mismatched']} rule subtotals differ; quarantine "
+            f"{check['quarantined_rows']:,} rows in {check['quarantine_reasons']} (source, "
+            f"reason) pairs, {len(check['quarantine_differences'])} differ",
         )
-        for line in check["quarantine_differences"][:10]:
-            self.say(f"    {line}")
 
     def report_loyalty_check(self, label: str, period: str, check: dict) -> None:
-        verdict = "[green]match[/]" if check["match"] else "[red]MISMATCH[/]"
-        self.say(
-            f"{label}: loyalty floor vs close {period}: {verdict}: {check['members']:,} members, "
-            f"{check['mismatched']} differ, totals differing: "
+        self._say_check(
+            f"{label}: loyalty floor vs close {period}",
+            check,
+            f"{check['members']:,} members, {check['mismatched']} differ, totals differing: "
             f"{', '.join(check['totals_differing']) or 'none'}; quarantine "
             f"{check['quarantined_rows']:,} rows, {len(check['quarantine_differences'])} "
-            "(source, reason) pairs differ"
+            "(source, reason) pairs differ",
         )
+
+    def _say_check(self, what: str, check: dict, counts: str) -> None:
+        verdict = "[green]match[/]" if check["match"] else "[red]MISMATCH[/]"
+        self.say(f"{what}: {verdict}: {counts}")
         for line in check["quarantine_differences"][:10]:
             self.say(f"    {line}")
 
