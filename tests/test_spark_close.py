@@ -46,8 +46,8 @@ from orchestration.publish.serving import DELTA_TABLES
 from orchestration.rulebooks.layout import REPO_RULEBOOKS
 from orchestration.rulebooks.workspace_facts import rep_facts
 from orchestration.warehouse import delta
+from orchestration.warehouse.connection import DATABASE_PREFIX_ENV
 from orchestration.warehouse.open import connect
-from orchestration.warehouse.spark import DATABASE_PREFIX_ENV
 
 JULY, AUGUST, SEPTEMBER = "2026-07", "2026-08", "2026-09"
 CANDIDATE = REPO_RULEBOOKS / "examples" / "2026.2-candidate.yaml"

@@ -66,9 +66,8 @@ def test_a_table_folder_a_killed_process_left_blocks_no_later_close(spark, tmp_p
     """Found by the 1 M benchmark: a close killed while dbt created ``redemption_register`` left
     the table's folder without a metastore entry, and the next close stopped in dbt with
     LOCATION_ALREADY_EXISTS. The writer's first connection removes such folders, and only them."""
-    from orchestration.warehouse.connection import WarehouseError
+    from orchestration.warehouse.connection import DATABASE_PREFIX_ENV, WarehouseError
     from orchestration.warehouse.open import connect
-    from orchestration.warehouse.spark import DATABASE_PREFIX_ENV
 
     monkeypatch.setenv(DATABASE_PREFIX_ENV, "orphans_")
     ws = Workspace.at(tmp_path / "home").prepare()
