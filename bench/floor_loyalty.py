@@ -1,6 +1,6 @@
 """The loyalty floor: the loyalty program's earning lines and member balances of a month as a
 user would write them by hand: DuckDB SQL over the landing files plus the pipeline's own walk
-function (orchestration/loyalty/batches.py ``walk_events``, orchestration/loyalty/walk.py
+function (orchestration/loyalty/batches.py ``walk_partition``, in one process, orchestration/loyalty/walk.py
 ``walk_member``), every member walked from the start; no lineage, versions or publishing.
 
     python -m bench.floor_loyalty --landing HOME/landing --period 2026-07 --out DIR [--seeds DIR]
@@ -79,7 +79,9 @@ def run_floor_loyalty(
     """Run the loyalty floor; write its results (Parquet) and floor_loyalty.json to ``out``."""
     import duckdb
 
-    from orchestration.loyalty.batches import walk_events
+    import pyarrow as pa
+
+    from orchestration.loyalty.batches import OUTPUT, SAVED, walk_partition
 
     started = time.monotonic()
     out.mkdir(parents=True, exist_ok=True)
@@ -95,8 +97,12 @@ def run_floor_loyalty(
         events = con.execute("select count(*) from walk_events").fetchall()[0][0]
         walk_start = time.monotonic()
         reader = con.cursor()
-        batches = reader.sql("select * from walk_events order by customer_id").to_arrow_reader()
-        walked = walk_events(batches, window(period).last_day)
+        batches = reader.sql(
+            f"select *, null::varchar as {SAVED} from walk_events order by customer_id"
+        ).to_arrow_reader()
+        walked = pa.RecordBatchReader.from_batches(
+            OUTPUT, walk_partition(batches, until=window(period).last_day)
+        )
         con.register("walk_records", walked)
         con.execute(f"create temp table walk as select {WALK_COLUMNS} from walk_records")
         reader.close()

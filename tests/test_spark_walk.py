@@ -1,5 +1,5 @@
 """The loyalty walk on Spark (orchestration/loyalty/spark_walk.py) against the walk DuckDB runs
-(batches.walk_events): the same rows for a few hundred generated members spread over several
+(orchestration/loyalty/duckdb_walk.py, in one process and in one per core): the same rows for a few hundred generated members spread over several
 partitions, some walked whole, some resumed from a saved state, some resumed with no new event.
 The close scenario (test_spark_close.py) compares the walk of real closes; this test reaches the
 partitioning itself in seconds.
@@ -13,7 +13,7 @@ from datetime import date, timedelta
 import pyarrow as pa
 from test_loyalty_walk import forfeit, redeem, ret, sale, welcome
 
-from orchestration.loyalty.batches import OUTPUT, previous_period_end, saved_states, walk_events
+from orchestration.loyalty.batches import OUTPUT, previous_period_end
 from orchestration.loyalty.walk import Event, walk_member
 
 UNTIL = date(2026, 8, 31)
@@ -146,15 +146,31 @@ def inputs() -> tuple[list[dict], list[dict], list[dict]]:
     return events, members, lots
 
 
-def on_duckdb(events: list[dict], members: list[dict], lots: list[dict]) -> list[tuple]:
-    """What int_loyalty_walk's DuckDB branch computes from the same rows."""
-    ordered = pa.Table.from_pylist(events, schema=EVENTS).sort_by("customer_id")
-    walked = walk_events(
-        pa.RecordBatchReader.from_batches(EVENTS, ordered.to_batches()),
-        UNTIL,
-        saved_states(members, lots, THROUGH),
-    )
-    return sorted_rows(walked.read_all())
+def on_duckdb(
+    events: list[dict], members: list[dict], lots: list[dict], *, walkers: bool = False
+) -> list[tuple]:
+    """What int_loyalty_walk's DuckDB branch computes from the same rows: in dbt's process, or
+    with ``walkers`` in one process per core whatever the size."""
+    import duckdb
+
+    from orchestration.loyalty import duckdb_walk
+
+    with duckdb.connect() as con:
+        for name, rows, schema in (
+            ("events", events, EVENTS),
+            ("members", members, MEMBERS),
+            ("lots", lots, LOTS),
+        ):
+            con.from_arrow(pa.Table.from_pylist(rows, schema=schema)).create(name)
+        limit = duckdb_walk.IN_PROCESS_ROWS
+        duckdb_walk.IN_PROCESS_ROWS = 0 if walkers else limit
+        try:
+            walked = duckdb_walk.walk_on_duckdb(
+                con, con.table("events"), con.table("members"), con.table("lots"), UNTIL
+            )
+            return sorted_rows(walked.to_arrow_table())
+        finally:
+            duckdb_walk.IN_PROCESS_ROWS = limit
 
 
 def sorted_rows(table: pa.Table) -> list[tuple]:
@@ -199,3 +215,13 @@ def test_the_walk_on_spark_is_the_walk_on_duckdb(spark):
     }
     assert without_events and without_events <= walked_members
     assert walked_members == {row["customer_id"] for row in events + members}
+
+
+def test_the_walk_in_a_process_per_core_is_the_walk_in_one():
+    events, members, lots = inputs()
+    in_one = on_duckdb(events, members, lots)
+    assert on_duckdb(events, members, lots, walkers=True) == in_one
+    records = {row[0] for row in in_one}
+    assert records == {repr(kind) for kind in ("line", "verdict", "lot", "member")}
+    walked_members = {row[1] for row in in_one if row[0] == repr("member")}
+    assert walked_members == {repr(row["customer_id"]) for row in events + members}

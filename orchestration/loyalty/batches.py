@@ -1,8 +1,11 @@
 """The walk over Arrow batches: events of many members in, one table of lines, verdicts and
-final lot states out (dbt model ``int_loyalty_walk``).
+final lot states out (dbt model ``int_loyalty_walk``), the same on both engines.
 
-Events arrive sorted by ``customer_id`` (the walk orders each member's events itself); members are
-independent, so the walk streams member by member and never holds more than one member's events.
+A member's events and the state the previous close saved for it (its debt and numbering, and its
+lots) travel as rows of one stream sorted by ``customer_id`` (a ``saved`` column tells them
+apart), so a member with a saved state and no events is walked too; the walk orders each member's
+events itself. Members are independent: the walk streams member by member and never holds more
+than one member's rows.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import pyarrow as pa
 from orchestration.loyalty.walk import Event, Lot, State, WalkResult, walk_member
 
 BATCH_ROWS = 65_536
+SAVED = "saved"  # 'member' or 'lot' on a saved row, null on an event
 
 OUTPUT = pa.schema(
     [
@@ -72,11 +76,6 @@ def _event(row: dict) -> Event:
         monthly_limit=None if row["monthly_limit"] is None else int(row["monthly_limit"]),
         honoured=bool(row["honoured"]),
     )
-
-
-def _rows(batches: pa.RecordBatchReader) -> Iterator[dict]:
-    for batch in batches:
-        yield from batch.to_pylist()
 
 
 def _records(customer_id: str, result: WalkResult) -> Iterator[dict]:
@@ -181,18 +180,20 @@ def record_batches(records: Iterable[dict]) -> pa.RecordBatchReader:
     return pa.RecordBatchReader.from_batches(OUTPUT, batches)
 
 
-def walk_events(
-    events: pa.RecordBatchReader, until: date, states: dict[str, State] | None = None
-) -> pa.RecordBatchReader:
-    """Walk every member whose events ``events`` holds (sorted by customer_id) up to ``until``,
-    from its saved state when ``states`` has one; members with a saved state and no events are
-    walked too (their lots may expire)."""
-    states = dict(states or {})
+def walk_partition(batches: Iterable[pa.RecordBatch], *, until: date) -> Iterator[pa.RecordBatch]:
+    """Rows of members (every row of a member, sorted by customer_id: events, and the saved
+    ``member`` and ``lot`` rows of the previous close) walked up to ``until``, as batches of
+    OUTPUT."""
+    through = previous_period_end(until)
+    rows = (row for batch in batches for row in batch.to_pylist())
 
     def records() -> Iterator[dict]:
-        for customer_id, rows in groupby(_rows(events), key=itemgetter("customer_id")):
-            yield from walk_rows(customer_id, list(rows), until, states.pop(customer_id, None))
-        for customer_id, state in sorted(states.items()):
-            yield from walk_rows(customer_id, [], until, state)
+        for customer_id, member_rows in groupby(rows, key=itemgetter("customer_id")):
+            events: list[dict] = []
+            saved: dict[str, list[dict]] = {"member": [], "lot": []}
+            for row in member_rows:
+                (saved[row[SAVED]] if row[SAVED] else events).append(row)
+            state = saved_states(saved["member"], saved["lot"], through).get(customer_id)
+            yield from walk_rows(customer_id, events, until, state)
 
-    return record_batches(records())
+    yield from record_batches(records())

@@ -1,10 +1,9 @@
 """The walk on Spark: members partitioned by ``customer_id`` across the cluster, each partition
-walked member by member by the same code as on DuckDB (``batches.walk_rows``, hence
+walked member by member by the same code as on DuckDB (``batches.walk_partition``, hence
 ``walk.walk_member``).
 
-A member's events and the state the previous close saved for it (its debt and numbering, and its
-lots) travel as rows of one DataFrame, hashed to the same partition and sorted together, so a
-member with a saved state and no events is walked too. Each partition is one Python call over
+A member's events and the state the previous close saved for it travel as rows of one DataFrame,
+hashed to the same partition and sorted together. Each partition is one Python call over
 Arrow batches (``mapInArrow``): a call per member (a cogroup) cost milliseconds of set-up each,
 most of the walk's time at a million purchases. Decimals stay Decimal, dates stay dates, no
 pandas. The DataFrames come from the dbt model; this module needs no pyspark import of its own.
@@ -12,27 +11,16 @@ pandas. The DataFrames come from the dbt model; this module needs no pyspark imp
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from functools import partial
-from itertools import groupby
-from operator import itemgetter
 from typing import Any
 
 import pyarrow as pa
 
-from orchestration.loyalty.batches import (
-    EVENT_FIELDS,
-    OUTPUT,
-    previous_period_end,
-    record_batches,
-    saved_states,
-    walk_rows,
-)
+from orchestration.loyalty.batches import EVENT_FIELDS, OUTPUT, SAVED, walk_partition
 
 # The Arrow types of OUTPUT, as Spark names them in a schema string.
 SPARK_TYPES = {pa.string(): "string", pa.date32(): "date", pa.int64(): "bigint"}
-SAVED = "saved"  # 'member' or 'lot' on a saved row, null on an event
 
 
 def output_schema() -> str:
@@ -51,21 +39,3 @@ def walk_on_spark(events: Any, resumed: Any, resumed_lots: Any, until: date) -> 
     )
     by_member = rows.repartition("customer_id").sortWithinPartitions("customer_id")
     return by_member.mapInArrow(partial(walk_partition, until=until), output_schema())
-
-
-def walk_partition(batches: Iterator[pa.RecordBatch], *, until: date) -> Iterator[pa.RecordBatch]:
-    """A partition's rows (every row of a member in it, sorted by customer_id) to its members'
-    rows of OUTPUT."""
-    through = previous_period_end(until)
-    rows = (row for batch in batches for row in batch.to_pylist())
-
-    def records() -> Iterator[dict]:
-        for customer_id, member_rows in groupby(rows, key=itemgetter("customer_id")):
-            events: list[dict] = []
-            saved: dict[str, list[dict]] = {"member": [], "lot": []}
-            for row in member_rows:
-                (saved[row[SAVED]] if row[SAVED] else events).append(row)
-            state = saved_states(saved["member"], saved["lot"], through).get(customer_id)
-            yield from walk_rows(customer_id, events, until, state)
-
-    yield from record_batches(records())

@@ -2,9 +2,10 @@
 
 Points are redeemed, reversed, expired and forfeited lot by lot, oldest first, per member in
 event order: a sequential walk, written once as a Python function of one member's events
-(orchestration/loyalty/walk.py) and applied here member by member: over Arrow batches on DuckDB,
-partitioned by customer_id across the cluster on Spark (orchestration/loyalty/spark_walk.py). A
-member without new or late events resumes from the state the previous close saved.
+(orchestration/loyalty/walk.py) and applied here member by member: in buckets of members walked
+by one process per core on DuckDB (orchestration/loyalty/duckdb_walk.py), partitioned by
+customer_id across the cluster on Spark (orchestration/loyalty/spark_walk.py). A member without
+new or late events resumes from the state the previous close saved.
 """
 
 from datetime import date
@@ -20,11 +21,6 @@ def model(dbt, session):
         from orchestration.loyalty.spark_walk import walk_on_spark
 
         return walk_on_spark(events, resumed, resumed_lots, until)
-    from orchestration.loyalty.batches import previous_period_end, saved_states, walk_events
+    from orchestration.loyalty.duckdb_walk import walk_on_duckdb
 
-    states = saved_states(
-        resumed.fetch_arrow_table().to_pylist(),
-        resumed_lots.fetch_arrow_table().to_pylist(),
-        previous_period_end(until),
-    )
-    return walk_events(events.order("customer_id").fetch_record_batch(), until, states)
+    return walk_on_duckdb(session, events, resumed, resumed_lots, until)
