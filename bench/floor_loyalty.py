@@ -1,7 +1,8 @@
 """The loyalty floor: the loyalty program's earning lines and member balances of a month as a
 user would write them by hand: DuckDB SQL over the landing files plus the pipeline's own walk
-function (orchestration/loyalty/batches.py ``walk_partition``, in one process, orchestration/loyalty/walk.py
-``walk_member``), every member walked from the start; no lineage, versions or publishing.
+function (orchestration/loyalty/batches.py ``walk_partition``, hence orchestration/loyalty/walk.py
+``walk_member``) in one process, every member walked from the start; no lineage, versions or
+publishing.
 
     python -m bench.floor_loyalty --landing HOME/landing --period 2026-07 --out DIR [--seeds DIR]
         [--honoured DIR-OF-THE-MONTH-BEFORE/floor_accepted.parquet]
@@ -78,7 +79,6 @@ def run_floor_loyalty(
 ) -> dict:
     """Run the loyalty floor; write its results (Parquet) and floor_loyalty.json to ``out``."""
     import duckdb
-
     import pyarrow as pa
 
     from orchestration.loyalty.batches import OUTPUT, SAVED, walk_partition

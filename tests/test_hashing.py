@@ -31,7 +31,7 @@ def test_the_hash_is_its_definition_across_types_nulls_and_batches(monkeypatch):
                 values[i % 5],
                 amounts[(i // 5) % 5],
                 None if i % 3 == 0 else i - 20,
-                None if i % 4 == 0 else "2026-07-01",
+                None if i % 4 == 0 else f"{1999 + i}-{1 + i % 12:02d}-{1 + i % 28:02d}",
                 "y" * (i % 4),
             )
             for i in range(60)

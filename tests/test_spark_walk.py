@@ -1,8 +1,8 @@
 """The loyalty walk on Spark (orchestration/loyalty/spark_walk.py) against the walk DuckDB runs
-(orchestration/loyalty/duckdb_walk.py, in one process and in one per core): the same rows for a few hundred generated members spread over several
-partitions, some walked whole, some resumed from a saved state, some resumed with no new event.
-The close scenario (test_spark_close.py) compares the walk of real closes; this test reaches the
-partitioning itself in seconds.
+(orchestration/loyalty/duckdb_walk.py, in one process and in one per core): the same rows for a
+few hundred generated members spread over several partitions, some walked whole, some resumed
+from a saved state, some resumed with no new event. The close scenario (test_spark_close.py)
+compares the walk of real closes; this test reaches the partitioning itself in seconds.
 """
 
 from __future__ import annotations
@@ -225,3 +225,13 @@ def test_the_walk_in_a_process_per_core_is_the_walk_in_one():
     assert records == {repr(kind) for kind in ("line", "verdict", "lot", "member")}
     walked_members = {row[1] for row in in_one if row[0] == repr("member")}
     assert walked_members == {repr(row["customer_id"]) for row in events + members}
+
+
+def test_a_walker_that_fails_stops_the_walk_with_its_own_error(tmp_path):
+    import pytest
+
+    from orchestration.loyalty.duckdb_walk import _walk_in_processes
+
+    missing = tmp_path / "in" / "bucket=1"  # no Parquet files: the walker's DuckDB refuses
+    with pytest.raises(RuntimeError, match=r"(?s)walker of bucket=1 exited with 1: .*No files"):
+        _walk_in_processes([(missing, tmp_path / "out-1.parquet", UNTIL)])

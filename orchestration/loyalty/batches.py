@@ -189,11 +189,15 @@ def walk_partition(batches: Iterable[pa.RecordBatch], *, until: date) -> Iterato
 
     def records() -> Iterator[dict]:
         for customer_id, member_rows in groupby(rows, key=itemgetter("customer_id")):
-            events: list[dict] = []
-            saved: dict[str, list[dict]] = {"member": [], "lot": []}
-            for row in member_rows:
-                (saved[row[SAVED]] if row[SAVED] else events).append(row)
-            state = saved_states(saved["member"], saved["lot"], through).get(customer_id)
+            events = list(member_rows)
+            state = None
+            if any(row[SAVED] for row in events):  # resumed from the previous close
+                saved: dict[str, list[dict]] = {"member": [], "lot": []}
+                for row in events:
+                    if row[SAVED]:
+                        saved[row[SAVED]].append(row)
+                events = [row for row in events if not row[SAVED]]
+                state = saved_states(saved["member"], saved["lot"], through).get(customer_id)
             yield from walk_rows(customer_id, events, until, state)
 
     yield from record_batches(records())

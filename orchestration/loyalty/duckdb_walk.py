@@ -14,10 +14,10 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
-from concurrent.futures import ProcessPoolExecutor
 from datetime import date
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -46,8 +46,7 @@ def walk_on_duckdb(session: Any, events: Any, resumed: Any, resumed_lots: Any, u
         for job in jobs:
             walk_bucket(*job)
     else:
-        with ProcessPoolExecutor(len(jobs), mp_context=get_context("spawn")) as pool:
-            list(pool.map(walk_bucket, *zip(*jobs, strict=True)))
+        _walk_in_processes(jobs)
     if not outputs:
         return session.from_arrow(OUTPUT.empty_table())
     listed = ", ".join(f"'{path}'" for path in outputs)
@@ -70,6 +69,26 @@ def walk_bucket(bucket: Path, output: Path, until: date) -> None:
         with pq.ParquetWriter(output, OUTPUT) as writer:
             for batch in walk_partition(ordered, until=until):
                 writer.write_batch(batch)
+
+
+def _walk_in_processes(jobs: list[tuple[Path, Path, date]]) -> None:
+    """One walker process per bucket (``python -m`` this module), all at once; a walker that
+    fails stops the model with its own error."""
+    walkers = [
+        subprocess.Popen(
+            [sys.executable, "-m", __name__, str(bucket), str(output), until.isoformat()],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for bucket, output, until in jobs
+    ]
+    failed = [
+        f"walker of {bucket.name} exited with {walker.returncode}: {error.strip()[-2000:]}"
+        for walker, (bucket, _, _) in zip(walkers, jobs, strict=True)
+        if (error := walker.communicate()[1]) is not None and walker.returncode
+    ]
+    if failed:
+        raise RuntimeError("the loyalty walk failed:\n" + "\n".join(failed))
 
 
 def _member_rows(events: Any, resumed: Any, resumed_lots: Any, buckets: int) -> str:
@@ -95,3 +114,7 @@ def _scratch_folder(session: Any) -> Path:
     folder = Path(tempfile.mkdtemp(prefix=SCRATCH, dir=beside))
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     return folder
+
+
+if __name__ == "__main__":  # a walker: BUCKET-FOLDER OUTPUT-FILE UNTIL
+    walk_bucket(Path(sys.argv[1]), Path(sys.argv[2]), date.fromisoformat(sys.argv[3]))

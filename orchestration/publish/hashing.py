@@ -17,9 +17,9 @@ def _as_text(column: pa.Array) -> pa.Array:
     kind = column.type
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
         text = column
-    elif pa.types.is_integer(kind) or pa.types.is_decimal(kind):
-        text = pc.cast(column, pa.string())  # the same digits str() gives
-    else:  # dates, timestamps, booleans, floats: exactly Python's spelling
+    elif pa.types.is_integer(kind) or pa.types.is_decimal(kind) or pa.types.is_date32(kind):
+        text = pc.cast(column, pa.string())  # the same digits (ISO dates) str() gives
+    else:  # timestamps, booleans, floats: exactly Python's spelling
         text = pa.array(
             [None if value is None else str(value) for value in column.to_pylist()], pa.string()
         )
