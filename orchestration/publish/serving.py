@@ -315,7 +315,6 @@ def _append_versions(
     removed by hand) is written from the whole history.
     """
     rows = f"select {', '.join(table.column_names)} from published.{table.name}"
-    sql = f"{rows} where period = ? and version = ? order by {table.order_by}"
     if _create(path, warehouse, rows, partition_by=PARTITIONS):
         new = warehouse.rows(
             f"select period, version from published.publications order by {PUBLICATION_ORDER}"
@@ -324,29 +323,22 @@ def _append_versions(
     for period, version in new:
         if (period, version) not in held:
             metadata = {"jifen.period": period, "jifen.version": str(version)}
-            if warehouse.engine == "spark":
-                _commit_spark_files(path, warehouse, table, (period, version), metadata)
-            else:
-                delta.append(
-                    path,
-                    warehouse.batches(sql, [period, version]),
-                    partition_by=PARTITIONS,
-                    metadata=metadata,
-                )
+            _commit_written_files(path, warehouse, table, (period, version), metadata)
 
 
-def _commit_spark_files(
+def _commit_written_files(
     path: Path,
     warehouse: Warehouse,
     table: PublishedTable,
     partition: tuple[str, int],
     metadata: dict[str, str],
 ) -> None:
-    """One version's rows written by Spark's executors as Parquet files straight into the
-    table's partition folder, then committed by delta-rs: a large version never passes through
-    the driver. The partition columns are left out of the files (Delta keeps them in the log).
-    A kill between the write and the commit leaves files no commit references: readers, who go
-    by the log, never see them, and the next refresh writes and commits new ones."""
+    """One version's rows written as Parquet files straight into the table's partition folder by
+    the engine (DuckDB's own writer; Spark's executors), then committed by delta-rs: a large
+    version never passes through Python (nor Spark's driver). The partition columns are left
+    out of the files (Delta keeps them in the log). A kill between the write and the commit
+    leaves files no commit references: readers, who go by the log, never see them, and the next
+    refresh writes and commits new ones."""
     period, version = partition
     columns = [name for name in table.column_names if name not in PARTITIONS]
     folder = path / f"period={period}" / f"version={version}"

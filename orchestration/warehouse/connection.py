@@ -7,6 +7,7 @@ Business SQL stays in dbt; what passes here is bookkeeping: lineage, verdicts, v
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -78,6 +79,15 @@ class Warehouse:
     def batches(self, sql: str, params: Params = None, size: int = 200_000):
         """Rows as a stream of Arrow record batches of at most ``size`` rows."""
         return self._con.sql(sql, params=params or None).to_arrow_reader(size)
+
+    def write_parquet(self, sql: str, params: Params, folder: Path) -> list[Path]:
+        """The rows of ``sql``, in its order, as one new Parquet file in ``folder`` (DuckDB
+        streams them within its memory limit: no Python object holds them); its path in a list,
+        as Spark's executors return theirs. An empty result writes a file without rows."""
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"part-{uuid.uuid4().hex}.parquet"
+        self.run(f"copy ({sql}) to '{target}' (format parquet)", params)
+        return [target]
 
     @contextmanager
     def registered(self, name: str, data: Any) -> Iterator[None]:
