@@ -242,3 +242,19 @@ def test_a_walker_that_fails_stops_the_walk_with_its_own_error(tmp_path):
     missing = tmp_path / "in" / "bucket=1"  # no Parquet files: the walker's DuckDB refuses
     with pytest.raises(RuntimeError, match=r"(?s)walker of bucket=1 exited with 1: .*No files"):
         _walk_in_processes([(missing, tmp_path / "out-1.parquet", UNTIL)])
+
+
+def test_a_walk_clears_the_scratch_a_killed_walk_left_beside_the_warehouse(tmp_path):
+    import duckdb
+
+    from orchestration.loyalty.duckdb_walk import SCRATCH, _scratch_folder
+
+    left = tmp_path / f"{SCRATCH}killed"
+    (left / "in" / "bucket=0").mkdir(parents=True)
+    unrelated = tmp_path / "published"
+    unrelated.mkdir()
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+        folder = _scratch_folder(con)
+    assert not left.exists()
+    assert folder.parent == tmp_path and folder.name.startswith(SCRATCH) and folder.is_dir()
+    assert unrelated.is_dir()
