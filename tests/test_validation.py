@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import random
+
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from conftest import write_csv
+from oracle.contract import MAX_AMOUNT, _decimal_places, _parse_amount
 
 from orchestration.ingest.landing import ingest_source
 from orchestration.lib.workspace import SOURCES
 from orchestration.validate.engine import validate_all
+from orchestration.validate.row_checks import pandera_rejects
 from orchestration.warehouse.duckdb import connect
+from schemas.contract import SPECS
 
 
 def run_validation(workspace):
@@ -45,6 +50,8 @@ SALES_CASES = [
         "quarantined",
         "bad_type",
     ),
+    # full-width digits: not a plain decimal (the casts refuse them), never a stopped close
+    (["X05b", "sale", "O05b", "R1", "C1", "2026-07-02", "１２", "CNY"], "quarantined", "bad_type"),
     (["X06", "refund", "O06", "R1", "C1", "2026-07-02", "10", "CNY"], "quarantined", "bad_enum"),
     (["X07", "sale", "O07", "R1", "C1", "2026-07-02", "0", "CNY"], "quarantined", "bad_amount"),
     (["X08", "sale", "O08", "R1", "C1", "2026-07-02", "-0", "CNY"], "quarantined", "bad_amount"),
@@ -92,6 +99,54 @@ def test_every_row_level_and_cross_row_reason_code(base_landing):
     _, outcomes = run_validation(base_landing)
     for number, (row, status, reason) in enumerate(SALES_CASES, start=1):
         assert outcomes[("sales", "sales_a.csv", number)] == (status, reason), row
+
+
+def generated_amounts(count: int) -> list[str]:
+    """Amount texts near every edge of the amount checks: signs, leading and trailing zeros,
+    15 to 18 digits before the point, 0 to 6 after it, stray points and signs, other digits."""
+    rng = random.Random(14)
+    texts = {"0", "-0", "0.00", ".5", "5.", "+.10", "10.500", "10.001", "١٢.٥", "１２", "0.0٣"}
+    while len(texts) < count:
+        if rng.random() < 0.2:  # anything from the characters of a number
+            texts.add("".join(rng.choice("0123456789.+-") for _ in range(rng.randint(1, 20))))
+            continue
+        whole = "".join(rng.choice("0123456789") for _ in range(rng.choice([0, 1, 3, 15, 16, 17])))
+        fraction = "".join(rng.choice("000129") for _ in range(rng.randint(0, 6)))
+        sign = rng.choice(["", "", "+", "-"])
+        texts.add(sign + "0" * rng.choice([0, 0, 2]) + whole + ("." + fraction if fraction else ""))
+    return sorted(texts)
+
+
+def oracle_amount_reason(text: str) -> str | None:
+    if text == "":
+        return "missing_field"
+    amount = _parse_amount(text)
+    if amount is None:
+        return "bad_type"
+    if amount <= 0 or amount >= MAX_AMOUNT or _decimal_places(amount) > 2:
+        return "bad_amount"
+    return None
+
+
+def test_the_amount_checks_judge_generated_amounts_as_the_contract_oracle():
+    """The sales schema's verdict on an amount's text (vectorized regexes, schemas/checks.py) is
+    the oracle's (parsed as a Decimal) on thousands of texts; every other value is valid."""
+    amounts = generated_amounts(5_000)
+    row = {"txn_id": "", "txn_type": "sale", "order_id": "O1", "rep_id": "R1"}
+    row |= {"customer_id": "C1", "txn_date": "2026-07-02", "currency": "CNY"}
+    frame = pa.table(
+        {"raw_id": list(range(len(amounts)))}
+        | {column: [row.get(column, "")] * len(amounts) for column in SPECS["sales"].columns}
+        | {"txn_id": [f"X{n}" for n in range(len(amounts))], "amount": amounts}
+    ).to_pandas()
+    rejects = pandera_rejects(frame, SPECS["sales"])
+    judged = dict(zip(rejects["raw_id"], rejects["reason"], strict=True))
+    expected = {n: oracle_amount_reason(text) for n, text in enumerate(amounts)}
+    differ = [
+        (amounts[n], judged.get(n), want) for n, want in expected.items() if judged.get(n) != want
+    ]
+    assert not differ, differ[:20]
+    assert {None, "bad_type", "bad_amount"} <= set(expected.values())
 
 
 def test_survey_scores_and_duplicates(base_landing):
