@@ -333,6 +333,7 @@ def test_benchmark_smoke_run(tmp_path: Path) -> None:
         assert loyalty["totals"]["earned"]["floor"] > 0 and not loyalty["totals_differing"]
         assert loyalty["quarantined_rows"] > 0 and not loyalty["quarantine_differences"]
     assert_a_loyalty_mismatch_shows(work / "scale-10k", tmp_path)
+    assert_the_publication_profile_leaves_the_workspace(work / "scale-10k" / "home")
     # the table is printed and written with the machine's description
     text = out.read_text()
     assert "## Machine" in text and "duckdb" in text and "**match**" in text
@@ -359,6 +360,22 @@ def assert_a_loyalty_mismatch_shows(folder: Path, tmp_path: Path) -> None:
     check = compare_loyalty(folder / "home" / "published.duckdb", PERIOD, changed)
     assert not check["match"] and check["mismatched"] == 1
     assert check["totals_differing"] == ["closing_points"]
+
+
+def assert_the_publication_profile_leaves_the_workspace(home: Path) -> None:
+    """``bench.profile_publish`` publishes the last closed month again on a copy and times its
+    statements; the workspace's own files are the same bytes afterwards, and no copy is left."""
+    before = {path: path.read_bytes() for path in (home / "state").glob("*.duckdb")}
+    command = [sys.executable, "-m", "bench.profile_publish", "--home", str(home)]
+    command += ["--period", "2026-08", "--over", "0"]
+    result = subprocess.run(
+        command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=600, check=False
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    assert "insert into published.points_ledger" in result.stdout
+    assert "publish_period:" in result.stdout and "(version 1 published)" in result.stdout
+    assert before and before == {path: path.read_bytes() for path in before}
+    assert not list(home.parent.glob("jifen-profile-*"))
 
 
 def test_report_keeps_the_hand_written_sections() -> None:
